@@ -1,0 +1,8 @@
+"""newsletter: compose AI-research newsletters from TOML entries in real house styles.
+
+The package is a library first: ``load_issue`` → ``check_issue`` → ``render_issue``. The
+``newsletter`` command (``newsletter.cli``) is a thin face over it. Nothing heavy is
+imported here, so ``newsletter --help`` stays fast.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,117 @@
+"""``add-paper``: validate a new paper and save it as ``papers/NN-slug.toml``, safely.
+
+The number is chosen and the file created under a lock on the issue directory, and the
+file appears whole (hard link of a fsynced temporary file), so two editors adding papers
+at once both keep their work and nobody overwrites anybody.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from newsletter.errors import NewsletterError
+from newsletter.loading import ISSUE_FILE, PAPERS_DIR, paper_files
+from newsletter.styles import Style
+from newsletter.writing import create_new, directory_lock
+
+if TYPE_CHECKING:
+    from newsletter.models import Paper
+
+SLUG_MAX = 40
+_NUMBER = re.compile(r"^(\d+)-")
+
+
+def slug_for(paper: Paper) -> str:
+    """A short ASCII file-name slug; stable for the same name, never a path."""
+    from slugify import slugify
+
+    slug = slugify(paper.short_name or paper.title, max_length=SLUG_MAX, word_boundary=True)
+    return slug or "paper"
+
+
+def missing_for_style(fields: dict[str, Any], style: Style) -> list[str]:
+    """Fields the style requires of this paper that ``fields`` leaves empty."""
+    featured = fields.get("featured", True)
+    required = style.requires_paper
+    if featured is False and style.requires_paper_not_featured is not None:
+        required = style.requires_paper_not_featured
+    return [name for name in required if fields.get(name) in (None, "", [])]
+
+
+def build_paper(fields: dict[str, Any]) -> Paper:
+    """A validated Paper, or a NewsletterError listing every bad field."""
+    from pydantic import ValidationError
+
+    from newsletter.models import Paper
+    from newsletter.positions import dotted, resolve
+    from newsletter.validation import _message
+
+    try:
+        return Paper.model_validate(fields)
+    except ValidationError as exc:
+        messages = []
+        for error in exc.errors(include_url=False):
+            path = resolve(fields, tuple(error["loc"]))
+            key = dotted(path) or str(error["loc"][0])
+            messages.append(_message(error, key, Paper, path[:-1])[0])
+        raise NewsletterError("invalid paper: " + "; ".join(messages)) from None
+
+
+def paper_toml(paper: Paper) -> str:
+    import tomli_w
+
+    data = paper.model_dump(mode="python", exclude_defaults=True)
+    header = f"# Paper: {paper.short_name or paper.title}\n"
+    return header + tomli_w.dumps(data, multiline_strings=True)
+
+
+def _existing(issue_dir: Path) -> tuple[int, set[str], set[str]]:
+    """Highest paper number, and the URLs and titles already in the issue."""
+    import tomli
+
+    highest, urls, titles = 0, set(), set()
+    for path in paper_files(issue_dir):
+        match = _NUMBER.match(path.name)
+        if match:
+            highest = max(highest, int(match.group(1)))
+        try:
+            data = tomli.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
+            continue
+        if isinstance(data.get("url"), str):
+            urls.add(data["url"].rstrip("/"))
+        if isinstance(data.get("title"), str):
+            titles.add(" ".join(data["title"].casefold().split()))
+    return highest, urls, titles
+
+
+def save_paper(issue_dir: Path, paper: Paper) -> Path:
+    """Write ``paper`` as the issue's next numbered file and return its path."""
+    if not (issue_dir / ISSUE_FILE).is_file():
+        raise NewsletterError(f"{issue_dir}: not an issue directory (no {ISSUE_FILE}); "
+                              "create one with 'newsletter new-issue'")
+    papers_dir = issue_dir / PAPERS_DIR
+    try:
+        papers_dir.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise NewsletterError(f"{papers_dir}: cannot create it: {exc.strerror or exc}") from exc
+    text = paper_toml(paper)
+    slug = slug_for(paper)
+    with directory_lock(issue_dir):
+        highest, urls, titles = _existing(issue_dir)
+        if paper.url is not None and paper.url.rstrip("/") in urls:
+            raise NewsletterError(f"{issue_dir}: a paper with url {paper.url} is already "
+                                  "in this issue")
+        if " ".join(paper.title.casefold().split()) in titles:
+            raise NewsletterError(f"{issue_dir}: a paper titled '{paper.title}' is already "
+                                  "in this issue")
+        number = highest + 1
+        while True:
+            target = papers_dir / f"{number:02d}-{slug}.toml"
+            try:
+                create_new(target, text)
+                return target
+            except FileExistsError:
+                number += 1  # a writer without the lock (another tool) took the name

@@ -1,0 +1,144 @@
+"""Check a loaded issue against its house style: required fields, sections, duplicates.
+
+Returns problems as data and never stops at the first; the CLI decides how to print them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from newsletter.errors import UsageError
+from newsletter.loading import LoadedIssue, LoadedPaper
+from newsletter.positions import PositionIndex
+from newsletter.problems import Problem
+from newsletter.styles import Style, load_style
+from newsletter.tomlfile import Source
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or value == [] or value == ""
+
+
+def _at(source: Source, key: str, message: str, rule: str, *, value: bool = True) -> Problem:
+    spot = PositionIndex(source.text).spot((key,))
+    line, column = (spot.value if value else spot.key) if spot else (1, 1)
+    return Problem(source.path, line, column, message, rule)
+
+
+def style_name_for(loaded: LoadedIssue) -> str | None:
+    if loaded.issue is not None and loaded.issue.style:
+        return loaded.issue.style
+    if loaded.publication is not None and loaded.publication.style:
+        return loaded.publication.style
+    return None
+
+
+def resolve_style(loaded: LoadedIssue, override: str | None = None) -> tuple[Style | None,
+                                                                             list[Problem]]:
+    """The style to use: ``override``, else the issue's, else the publication's."""
+    name = override or style_name_for(loaded)
+    if name is None:
+        return None, [Problem(loaded.issue_path, 1, 1,
+                              "no house style: set style = \"...\" in issue.toml or "
+                              "newsletter.toml (see 'newsletter styles')", "unknown-style")]
+    try:
+        return load_style(name, loaded.template_dirs), []
+    except UsageError as exc:
+        if override is not None or loaded.issue_source is None:
+            raise
+        source = loaded.issue_source
+        if loaded.issue is not None and not loaded.issue.style and loaded.publication_source:
+            source = loaded.publication_source
+        return None, [_at(source, "style", str(exc), "unknown-style")]
+
+
+def _required_paper_fields(style: Style, item: LoadedPaper) -> tuple[str, ...]:
+    if not item.paper.featured and style.requires_paper_not_featured is not None:
+        return style.requires_paper_not_featured
+    return style.requires_paper
+
+
+def _missing_fields(loaded: LoadedIssue, style: Style) -> list[Problem]:
+    problems: list[Problem] = []
+    needs = f"required by style '{style.name}'"
+    if style.requires_publication:
+        if loaded.publication is None:
+            if loaded.publication_source is None:
+                wanted = ", ".join(style.requires_publication)
+                problems.append(Problem(
+                    loaded.issue_path, 1, 1,
+                    f"no newsletter.toml found in this directory or above; the publication's "
+                    f"{wanted} {needs}", "style-requires"))
+        else:
+            assert loaded.publication_source is not None
+            for name in style.requires_publication:
+                if _is_missing(getattr(loaded.publication, name)):
+                    problems.append(Problem(loaded.publication_source.path, 1, 1,
+                                            f"missing '{name}', {needs}", "style-requires"))
+    if loaded.issue is not None and loaded.issue_source is not None:
+        for name in style.requires_issue:
+            if _is_missing(getattr(loaded.issue, name)):
+                problems.append(Problem(loaded.issue_source.path, 1, 1,
+                                        f"missing '{name}', {needs}", "style-requires"))
+    for item in loaded.papers:
+        missing = [name for name in _required_paper_fields(style, item)
+                   if _is_missing(getattr(item.paper, name))]
+        if missing:
+            listed = ", ".join(f"'{name}'" for name in missing)
+            problems.append(Problem(item.source.path, 1, 1,
+                                    f"missing {listed}, {needs}", "style-requires"))
+    return problems
+
+
+def _sections(loaded: LoadedIssue) -> list[Problem]:
+    if loaded.issue is None:
+        return []
+    titles = [section.title for section in loaded.issue.sections]
+    problems = []
+    for item in loaded.papers:
+        section = item.paper.section
+        if section is not None and section not in titles:
+            if titles:
+                message = (f"section '{section}' is not one of the issue's [[sections]]: "
+                           + ", ".join(f"'{t}'" for t in titles))
+            else:
+                message = f"section '{section}' is set but issue.toml has no [[sections]]"
+            problems.append(_at(item.source, "section", message, "unknown-section"))
+    return problems
+
+
+def _normal_title(title: str) -> str:
+    return " ".join(title.casefold().split())
+
+
+def _duplicates(papers: list[LoadedPaper]) -> list[Problem]:
+    problems = []
+    seen_urls: dict[str, Path] = {}
+    seen_titles: dict[str, Path] = {}
+    for item in papers:
+        url = item.paper.url
+        if url is not None:
+            first = seen_urls.setdefault(url.rstrip("/"), item.source.path)
+            if first != item.source.path:
+                problems.append(_at(item.source, "url",
+                                    f"the same url as {first.name}", "duplicate-paper"))
+        first = seen_titles.setdefault(_normal_title(item.paper.title), item.source.path)
+        if first != item.source.path:
+            problems.append(_at(item.source, "title",
+                                f"the same title as {first.name}", "duplicate-paper"))
+    return problems
+
+
+def check_issue(loaded: LoadedIssue, style_override: str | None = None) -> list[Problem]:
+    """Every problem with the issue: its files, and what its style requires of them."""
+    problems = list(loaded.problems)
+    if loaded.issue is None:
+        return problems
+    style, style_problems = resolve_style(loaded, style_override)
+    problems.extend(style_problems)
+    if style is not None:
+        problems.extend(_missing_fields(loaded, style))
+    problems.extend(_sections(loaded))
+    problems.extend(_duplicates(loaded.papers))
+    return problems

@@ -1,0 +1,144 @@
+"""Find issues on disk and load an issue directory (TOML → pydantic), collecting problems.
+
+An issue is a directory with ``issue.toml`` and ``papers/*.toml``; the nearest
+``newsletter.toml`` in it or above it holds the publication's defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from newsletter.errors import UsageError
+from newsletter.problems import Problem
+from newsletter.tomlfile import Source, read_toml
+
+if TYPE_CHECKING:
+    from newsletter.models import Issue, Paper, Publication
+
+M = TypeVar("M")
+
+ISSUE_FILE = "issue.toml"
+PUBLICATION_FILE = "newsletter.toml"
+PAPERS_DIR = "papers"
+
+# Folders never searched for issues: tool caches and environments, not content.
+_SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
+
+
+@dataclass(frozen=True)
+class LoadedPaper:
+    source: Source
+    paper: Paper
+
+
+@dataclass
+class LoadedIssue:
+    """Everything read for one issue; models are None where their file had problems."""
+
+    directory: Path
+    issue_source: Source | None = None
+    issue: Issue | None = None
+    publication_source: Source | None = None
+    publication: Publication | None = None
+    papers: list[LoadedPaper] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files_read: int = 0
+
+    @property
+    def issue_path(self) -> Path:
+        return self.directory / ISSUE_FILE
+
+    @property
+    def template_dirs(self) -> tuple[Path, ...]:
+        """A publication's own ``templates/`` folder, which overrides the built-in styles."""
+        if self.publication_source is None:
+            return ()
+        own = self.publication_source.path.parent / "templates"
+        return (own,) if own.is_dir() else ()
+
+
+def find_publication_file(directory: Path) -> Path | None:
+    for folder in (directory.resolve(), *directory.resolve().parents):
+        candidate = folder / PUBLICATION_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def paper_files(directory: Path) -> list[Path]:
+    """The issue's paper files in order; hidden files (editor swap, temp files) are skipped."""
+    papers = directory / PAPERS_DIR
+    if not papers.is_dir():
+        return []
+    return sorted(p for p in papers.iterdir()
+                  if p.suffix == ".toml" and not p.name.startswith("."))
+
+
+def _load(path: Path, model: type[M], loaded: LoadedIssue) -> tuple[Source | None, M | None]:
+    from newsletter.validation import validate
+
+    loaded.files_read += 1
+    source, problem = read_toml(path)
+    if source is None:
+        assert problem is not None
+        loaded.problems.append(problem)
+        return None, None
+    value, problems = validate(source, model)  # type: ignore[type-var]
+    loaded.problems.extend(problems)
+    return source, value
+
+
+def load_issue(directory: Path) -> LoadedIssue:
+    """Read and validate an issue directory; never raises for bad content."""
+    from newsletter.models import Issue, Paper, Publication
+
+    loaded = LoadedIssue(directory=directory)
+    publication_path = find_publication_file(directory)
+    if publication_path is not None:
+        loaded.publication_source, loaded.publication = _load(
+            publication_path, Publication, loaded)
+    loaded.issue_source, loaded.issue = _load(directory / ISSUE_FILE, Issue, loaded)
+    for path in paper_files(directory):
+        source, paper = _load(path, Paper, loaded)
+        if source is not None and paper is not None:
+            loaded.papers.append(LoadedPaper(source, paper))
+    return loaded
+
+
+def _walk_for_issues(root: Path) -> Iterator[Path]:
+    if (root / ISSUE_FILE).is_file():
+        yield root
+        return
+    try:
+        children = sorted(root.iterdir())
+    except OSError:
+        return
+    for child in children:
+        if (child.is_dir() and not child.is_symlink() and not child.name.startswith(".")
+                and child.name not in _SKIP_DIRS and child.name != PAPERS_DIR):
+            yield from _walk_for_issues(child)
+
+
+def find_issue_dirs(paths: Iterable[Path]) -> list[Path]:
+    """Issue directories named by, or found under, ``paths`` (files map to their issue)."""
+    found: dict[Path, None] = {}
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or directory")
+        if path.is_file():
+            issue_dir = path.parent
+            if path.parent.name == PAPERS_DIR:
+                issue_dir = path.parent.parent
+            if not (issue_dir / ISSUE_FILE).is_file() and path.name != ISSUE_FILE:
+                raise UsageError(f"{path}: not part of an issue (no {ISSUE_FILE} beside it)")
+            found.setdefault(issue_dir, None)
+            continue
+        issues = list(_walk_for_issues(path))
+        if not issues:
+            raise UsageError(f"{path}: no {ISSUE_FILE} found here or below")
+        for issue_dir in issues:
+            found.setdefault(issue_dir, None)
+    return list(found)

@@ -1,0 +1,197 @@
+"""The three kinds of entry file as strict pydantic models: publication, issue, paper.
+
+Every field any house style may use lives here once; a style only says which of them it
+requires (see ``styles.py``). Models are strict so that ``score = "8"`` or
+``hidden_gem = "yes"`` are reported instead of silently coerced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    HttpUrl,
+    Tag,
+    TypeAdapter,
+)
+
+# Caps keep a pasted novel (or a pathological Markdown input) from reaching the renderer.
+LINE_MAX = 300
+ITEM_MAX = 2_000
+PROSE_MAX = 6_000
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _single_line(value: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise ValueError("must be a single line")
+    return value
+
+
+_http_url = TypeAdapter(HttpUrl)
+
+
+def _http_or_https(value: str) -> str:
+    # Validate with pydantic's HttpUrl (which refuses javascript:, data:, ftp: ...) but keep
+    # the editor's spelling: HttpUrl would add a trailing slash to a bare host.
+    if any(ch.isspace() for ch in value):
+        raise ValueError("must be an http:// or https:// URL without spaces")
+    try:
+        _http_url.validate_python(value)
+    except ValueError:
+        raise ValueError("must be an http:// or https:// URL") from None
+    return value
+
+
+Line = Annotated[str, Field(max_length=LINE_MAX), AfterValidator(_not_blank),
+                 AfterValidator(_single_line)]
+"""One line of plain text: a title, a name, a label."""
+
+Item = Annotated[str, Field(max_length=ITEM_MAX), AfterValidator(_not_blank)]
+"""One bullet: inline Markdown, often 'Lead term: explanation'."""
+
+Prose = Annotated[str, Field(max_length=PROSE_MAX), AfterValidator(_not_blank)]
+"""Inline Markdown; a blank line separates paragraphs."""
+
+Url = Annotated[str, Field(max_length=2_000), AfterValidator(_http_or_https)]
+
+Score = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class NestedBullet(_Entry):
+    """A bullet with sub-bullets, one level deep: ``{ text = "...", points = ["..."] }``."""
+
+    text: Item = Field(description="The bullet itself, e.g. 'Two deployment modes:'.")
+    points: list[Item] = Field(min_length=1, description="Its sub-bullets.")
+
+
+def _bullet_kind(value: object) -> str:
+    return "table" if isinstance(value, dict | NestedBullet) else "text"
+
+
+# A tagged union so that a bad bullet gets one error, not one per alternative.
+Bullet = Annotated[
+    Annotated[Item, Tag("text")] | Annotated[NestedBullet, Tag("table")],
+    Discriminator(_bullet_kind),
+]
+
+
+class Paper(_Entry):
+    """One paper: every field any house style may use. Each style requires a subset."""
+
+    title: Line = Field(description="The paper's full title, as published.")
+    url: Url | None = Field(None, description="Link to the paper (http or https).")
+    short_name: Line | None = Field(
+        None, description="The method's short name, e.g. 'IndexCache'.")
+    headline: Line | None = Field(
+        None, description="Editorial headline: what the paper means for the reader.")
+
+    # briefing / cto-briefing
+    problem: Prose | None = Field(None, description="The problem the paper attacks.")
+    solution: Prose | None = Field(
+        None, description="What the paper does; names the paper. May end with a lead-in "
+        "such as 'Key innovations:' for the bullets that follow.")
+    key_innovations: list[Bullet] = Field(
+        default_factory=list, description="Bullets after the solution: 'Lead term: explanation'.")
+    how_it_works: list[Bullet] = Field(
+        default_factory=list, description="Optional 'How it works:' bullets.")
+    results: Prose | None = Field(None, description="Headline results, with figures.")
+    why_it_matters: list[Bullet] = Field(
+        default_factory=list, description="Why it matters: 'Lead term: explanation' bullets.")
+    risks: list[Item] = Field(default_factory=list, description="Risks and caveats.")
+    limitations: list[Item] = Field(default_factory=list, description="Known limitations.")
+    deployment_notes: list[Item] = Field(
+        default_factory=list, description="What deploying it really takes.")
+    watch_for: list[Item] = Field(default_factory=list, description="What to watch for next.")
+    use_cases: list[Item] = Field(default_factory=list, description="Concrete use cases.")
+    pilot_if: list[Item] = Field(default_factory=list, description="When to pilot it.")
+    action_items: list[Item] = Field(default_factory=list, description="What to do now.")
+
+    # weekly
+    score: Score | None = Field(None, description="Editorial score from 0 to 10.")
+    hidden_gem: bool = Field(
+        False, description="Listed in the separate HIDDEN GEM tier after the ranking.")
+    summary: Prose | None = Field(None, description="A summary paragraph.")
+    key_findings: list[Item] = Field(default_factory=list, description="Key findings.")
+    applications: list[Item] = Field(default_factory=list, description="Practical applications.")
+
+    # digest
+    featured: bool = Field(
+        True, description="Featured story (true) or a short 'Also Worth Noting' item (false).")
+    overview: Prose | None = Field(
+        None, description="Two or three sentences for the issue's overview list.")
+    body: list[Prose] = Field(default_factory=list, description="Body paragraphs of the story.")
+    takeaways: list[Item] = Field(default_factory=list, description="Key takeaways.")
+
+    # pulse (and digest's short items)
+    blurb: Prose | None = Field(
+        None, description="One or two sentences on the contribution, for roundups.")
+    section: Line | None = Field(
+        None, description="Thematic section title; must be one of the issue's [[sections]].")
+    group: Line | None = Field(None, description="Group label inside the section.")
+
+
+class Section(_Entry):
+    """A thematic section of a roundup issue, in the order the issue lists them."""
+
+    title: Line = Field(description="Section title.")
+    intro: Prose | None = Field(None, description="Intro sentence under the title.")
+
+
+class Issue(_Entry):
+    """One issue's own text: masthead fields and the issue-level paragraphs."""
+
+    style: Line | None = Field(
+        None, description="House style; defaults to the publication's style.")
+    number: int = Field(ge=1, description="Issue number.")
+    date: dt.date = Field(description="Publication date, a TOML date: 2026-04-19.")
+    title: Line | None = Field(None, description="The issue's headline.")
+    status: Literal["draft", "published"] = Field(
+        "draft", description="Whether readers have received it.")
+    category: Line | None = Field(
+        None, description="Category line; overrides the publication's.")
+    lede: Prose | None = Field(None, description="Opening paragraph(s) for the whole issue.")
+    takeaways: list[Item] = Field(
+        default_factory=list, description="Executive takeaways, one per paper.")
+    observation: Prose | None = Field(
+        None, description="Closing essay that ties the papers together.")
+    outlook: Prose | None = Field(None, description="Current status and future outlook.")
+    closing: Prose | None = Field(
+        None, description="Closing paragraph(s), with a call to action.")
+    updated: dt.date | None = Field(None, description="'Updated' date in the footer.")
+    sections: list[Section] = Field(
+        default_factory=list, description="Thematic sections, in order.")
+
+
+class Publication(_Entry):
+    """Publication-level defaults, from the nearest ``newsletter.toml``."""
+
+    name: Line = Field(description="Publication name.")
+    tagline: Line | None = Field(None, description="One-line tagline under the name.")
+    category: Line | None = Field(None, description="Category line in the masthead.")
+    url: Url | None = Field(None, description="The publication's home page.")
+    archive_url: Url | None = Field(None, description="Target of the 'Back to archive' link.")
+    style: Line | None = Field(None, description="Default house style for its issues.")
+    language: Line = Field("en", description="Language tag of the text, e.g. 'en'.")
+    closing_title: Line | None = Field(
+        None, description="Title of the publisher's closing block, e.g. 'How We Can Help'.")
+    closing: Prose | None = Field(
+        None, description="The publisher's standing closing text, after the issue's own.")
+
+
+MODELS: dict[str, type[_Entry]] = {"paper": Paper, "issue": Issue, "publication": Publication}

@@ -1,0 +1,154 @@
+"""Where a key or value stands in TOML text, found from a real TOML syntax tree.
+
+tomllib/tomli give data without positions, so a validation error's ``loc`` (a path such
+as ``("why_it_matters", 2)``) is mapped back to the text here. This only runs when a file
+has a problem, so tree-sitter is imported lazily and costs nothing on clean runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Parser
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Spot:
+    """1-based positions of a key (or table header) and of its value."""
+
+    key: tuple[int, int]
+    value: tuple[int, int]
+
+
+@cache
+def _parser() -> Parser:
+    import tree_sitter_toml
+    from tree_sitter import Language, Parser
+
+    return Parser(Language(tree_sitter_toml.language()))
+
+
+class PositionIndex:
+    """Maps key paths to spots for one document; built once per file on demand."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = text.encode("utf-8").split(b"\n")
+        self._spots: dict[KeyPath, Spot] = {}
+        self._array_tables: dict[KeyPath, int] = {}
+        tree = _parser().parse(text.encode("utf-8"))
+        self._walk_document(tree.root_node)
+
+    def _point(self, node: Node) -> tuple[int, int]:
+        row, byte_col = node.start_point
+        line = self._lines[row] if row < len(self._lines) else b""
+        return row + 1, len(line[:byte_col].decode("utf-8", errors="replace")) + 1
+
+    def _key_parts(self, node: Node) -> list[str]:
+        if node.type == "dotted_key":
+            parts: list[str] = []
+            for child in node.named_children:
+                parts.extend(self._key_parts(child))
+            return parts
+        text = (node.text or b"").decode("utf-8", errors="replace")
+        if node.type == "quoted_key":
+            import tomli
+
+            try:
+                return [next(iter(tomli.loads(f"{text} = 0")))]
+            except tomli.TOMLDecodeError:
+                return [text.strip("\"'")]
+        return [text]
+
+    def _walk_document(self, root: Node) -> None:
+        prefix: KeyPath = ()
+        for node in root.named_children:
+            if node.type == "pair":
+                self._walk_pair(node, ())
+            elif node.type in ("table", "table_array_element"):
+                key_node = next((c for c in node.named_children if c.type.endswith("key")), None)
+                if key_node is None:
+                    continue
+                header: KeyPath = tuple(self._key_parts(key_node))
+                if node.type == "table_array_element":
+                    index = self._array_tables.get(header, 0)
+                    self._array_tables[header] = index + 1
+                    self._remember(header, Spot(self._point(node), self._point(node)))
+                    prefix = (*header, index)
+                else:
+                    prefix = header
+                self._remember(prefix, Spot(self._point(node), self._point(node)))
+                for child in node.named_children:
+                    if child.type == "pair":
+                        self._walk_pair(child, prefix)
+
+    def _remember(self, path: KeyPath, spot: Spot) -> None:
+        self._spots.setdefault(path, spot)
+
+    def _walk_pair(self, pair: Node, prefix: KeyPath) -> None:
+        children = pair.named_children
+        if len(children) < 2:
+            return
+        key_node, value_node = children[0], children[-1]
+        path = (*prefix, *self._key_parts(key_node))
+        self._remember(path, Spot(self._point(key_node), self._point(value_node)))
+        self._walk_value(value_node, path)
+
+    def _walk_value(self, node: Node, path: KeyPath) -> None:
+        if node.type == "array":
+            for index, element in enumerate(node.named_children):
+                element_path = (*path, index)
+                self._remember(element_path, Spot(self._point(element), self._point(element)))
+                self._walk_value(element, element_path)
+        elif node.type == "inline_table":
+            for child in node.named_children:
+                if child.type == "pair":
+                    self._walk_pair(child, path)
+
+    def spot(self, path: KeyPath) -> Spot | None:
+        """The spot of the longest prefix of ``path`` found in the document."""
+        for end in range(len(path), 0, -1):
+            found = self._spots.get(path[:end])
+            if found is not None:
+                return found
+        return None
+
+
+def _child(current: Any, part: Any) -> tuple[bool, Any]:
+    if isinstance(current, dict) and isinstance(part, str) and part in current:
+        return True, current[part]
+    if (isinstance(current, list) and isinstance(part, int) and not isinstance(part, bool)
+            and 0 <= part < len(current)):
+        return True, current[part]
+    return False, None
+
+
+def resolve(data: Any, loc: tuple[Any, ...]) -> KeyPath:
+    """Follow a pydantic ``loc`` through the parsed data as far as the data goes.
+
+    Parts of ``loc`` that name no data (union tags, validator names, a missing key) are
+    skipped, so the result is always a path that exists in the document.
+    """
+    path: list[str | int] = []
+    current = data
+    for part in loc:
+        found, child = _child(current, part)
+        if found:
+            current = child
+            path.append(part)
+    return tuple(path)
+
+
+def dotted(path: KeyPath) -> str:
+    """``("why_it_matters", 2, "points")`` → ``why_it_matters[2].points``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out

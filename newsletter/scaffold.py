@@ -1,0 +1,111 @@
+"""``new-issue``: create an issue directory whose issue.toml carries its style's fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from newsletter.errors import NewsletterError, UsageError
+from newsletter.loading import ISSUE_FILE, PAPERS_DIR, find_publication_file
+from newsletter.styles import Style
+from newsletter.tomlwrite import dump_with_comments
+from newsletter.writing import create_new
+
+# Issue-level text each style shows beyond what it strictly requires, so the scaffold
+# offers every field the editor may fill.
+_OPTIONAL_TEXT = ("lede", "takeaways", "observation", "outlook", "closing")
+
+
+def _placeholder(name: str, annotation_is_list: bool) -> Any:
+    if name == "sections":
+        return [{"title": "", "intro": ""}]
+    return [] if annotation_is_list else ""
+
+
+def issue_toml(style: Style, number: int, date: dt.date, title: str | None,
+               publication_name: str | None) -> str:
+    """The text of a new issue.toml: masthead values set, the style's text fields to fill."""
+    from newsletter.models import Issue
+
+    fields = Issue.model_fields
+    values: dict[str, Any] = {"style": style.name, "number": number, "date": date}
+    if title:
+        values["title"] = title
+    values["status"] = "draft"
+    wanted = [n for n in fields if n in style.requires_issue or
+              (n in _OPTIONAL_TEXT and n not in values)]
+    if "title" in style.requires_issue and "title" not in values:
+        values["title"] = ""
+    comments = {name: field.description or "" for name, field in fields.items()}
+    for name in wanted:
+        if name in values:
+            continue
+        is_list = fields[name].default_factory is not None
+        values[name] = _placeholder(name, is_list)
+        if name in style.requires_issue:
+            comments[name] = f"{comments[name]} (required by '{style.name}')"
+        else:
+            comments[name] = f"{comments[name]} (optional: remove it if unused)"
+    owner = f" of {publication_name}" if publication_name else ""
+    header = (f"Issue {number}{owner}, in the '{style.name}' house style.\n"
+              "Fill in the empty fields, add papers with `newsletter add-paper`, "
+              "then run `newsletter check`.")
+    return dump_with_comments(values, comments, header)
+
+
+def next_issue_number(directory: Path) -> int:
+    """One more than the highest-numbered sibling issue, or 1."""
+    import tomli
+
+    highest = 0
+    parent = directory.resolve().parent
+    if parent.is_dir():
+        for sibling in parent.iterdir():
+            path = sibling / ISSUE_FILE
+            if not path.is_file():
+                continue
+            try:
+                number = tomli.loads(path.read_text(encoding="utf-8")).get("number")
+            except (OSError, ValueError, RecursionError):
+                continue
+            if isinstance(number, int) and not isinstance(number, bool):
+                highest = max(highest, number)
+    return highest + 1
+
+
+def new_issue(directory: Path, style: Style, *, number: int, date: dt.date,
+              title: str | None) -> Path:
+    """Create ``directory`` (or fill an empty one) with issue.toml and papers/."""
+    from newsletter.models import Issue
+
+    if number < 1:
+        raise UsageError("--number must be 1 or more")
+    if title is not None:
+        Issue.model_validate({"number": number, "date": date, "title": title})
+    target = directory / ISSUE_FILE
+    if target.exists():
+        raise NewsletterError(f"{target}: already exists; not overwriting it")
+    if directory.exists() and not directory.is_dir():
+        raise NewsletterError(f"{directory}: exists and is not a directory")
+    publication_name = None
+    publication_file = find_publication_file(directory if directory.exists()
+                                             else directory.parent)
+    if publication_file is not None:
+        import tomli
+
+        try:
+            name = tomli.loads(publication_file.read_text(encoding="utf-8")).get("name")
+            publication_name = name if isinstance(name, str) else None
+        except (OSError, ValueError, RecursionError):
+            publication_name = None
+    text = issue_toml(style, number, date, title, publication_name)
+    try:
+        (directory / PAPERS_DIR).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NewsletterError(f"{directory}: cannot create it: {exc.strerror or exc}") from exc
+    try:
+        create_new(target, text)
+    except FileExistsError:
+        raise NewsletterError(f"{target}: already exists; not overwriting it") from None
+    return target

@@ -1,0 +1,124 @@
+"""House styles: each is a folder of templates plus a ``style.toml`` spec, found by listing.
+
+Adding a style means adding a folder under ``templates/``; no Python changes. A folder
+whose name starts with ``_`` holds shared templates and is not a style. A publication can
+add or override styles with a ``templates/`` folder next to its ``newsletter.toml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from newsletter.errors import NewsletterError, UsageError
+
+SPEC_FILE = "style.toml"
+
+
+def builtin_templates_dir() -> Path:
+    """Where the bundled templates are: inside the installed package, or the repo's top."""
+    package_dir = Path(__file__).resolve().parent
+    for candidate in (package_dir / "templates", package_dir.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise NewsletterError(f"{package_dir}: the bundled templates are missing; reinstall")
+
+
+@dataclass(frozen=True)
+class Style:
+    """A house style: its folder and its validated spec."""
+
+    name: str
+    folder: Path
+    description: str
+    formats: tuple[str, ...]
+    requires_publication: tuple[str, ...]
+    requires_issue: tuple[str, ...]
+    requires_paper: tuple[str, ...]
+    requires_paper_not_featured: tuple[str, ...] | None
+    labels: dict[str, str]
+
+
+def _load_spec(name: str, folder: Path) -> Style:
+    from pydantic import BaseModel, ConfigDict, Field
+
+    from newsletter.models import Issue, Paper, Publication
+    from newsletter.tomlfile import read_toml
+    from newsletter.validation import validate
+
+    class Requires(BaseModel):
+        model_config = ConfigDict(strict=True, extra="forbid")
+        publication: list[str] = Field(default_factory=list)
+        issue: list[str] = Field(default_factory=list)
+        paper: list[str] = Field(default_factory=list)
+        paper_not_featured: list[str] | None = None
+
+    class Spec(BaseModel):
+        model_config = ConfigDict(strict=True, extra="forbid")
+        description: str
+        formats: list[str] = Field(default_factory=lambda: ["md", "text"])
+        requires: Requires = Field(default_factory=Requires)
+        labels: dict[str, str] = Field(default_factory=dict)
+
+    spec_path = folder / SPEC_FILE
+    source, problem = read_toml(spec_path)
+    if source is None:
+        assert problem is not None
+        raise NewsletterError(f"{problem.display_path()}:{problem.line}:{problem.column}: "
+                              f"{problem.message}")
+    spec, problems = validate(source, Spec)
+    if spec is None:
+        first = problems[0]
+        raise NewsletterError(f"{first.display_path()}:{first.line}:{first.column}: "
+                              f"{first.message}")
+    for kind, names, model in (
+        ("publication", spec.requires.publication, Publication),
+        ("issue", spec.requires.issue, Issue),
+        ("paper", spec.requires.paper + (spec.requires.paper_not_featured or []), Paper),
+    ):
+        unknown = sorted(set(names) - set(model.model_fields))
+        if unknown:
+            raise NewsletterError(
+                f"{spec_path}: requires unknown {kind} field(s): {', '.join(unknown)}")
+    return Style(
+        name=name,
+        folder=folder,
+        description=" ".join(spec.description.split()),
+        formats=tuple(spec.formats),
+        requires_publication=tuple(spec.requires.publication),
+        requires_issue=tuple(spec.requires.issue),
+        requires_paper=tuple(spec.requires.paper),
+        requires_paper_not_featured=(tuple(spec.requires.paper_not_featured)
+                                     if spec.requires.paper_not_featured is not None else None),
+        labels=spec.labels,
+    )
+
+
+def style_folders(extra_dirs: tuple[Path, ...] = ()) -> dict[str, Path]:
+    """Style name → folder; earlier directories win, so a publication overrides built-ins."""
+    found: dict[str, Path] = {}
+    for root in (*extra_dirs, builtin_templates_dir()):
+        if not root.is_dir():
+            continue
+        for folder in sorted(root.iterdir()):
+            if (folder.is_dir() and not folder.name.startswith(("_", "."))
+                    and (folder / SPEC_FILE).is_file()):
+                found.setdefault(folder.name, folder)
+    return found
+
+
+@cache
+def _cached_style(name: str, folder: Path) -> Style:
+    return _load_spec(name, folder)
+
+
+def load_style(name: str, extra_dirs: tuple[Path, ...] = ()) -> Style:
+    folders = style_folders(extra_dirs)
+    if name not in folders:
+        raise UsageError(f"unknown style '{name}'; available: {', '.join(sorted(folders))}")
+    return _cached_style(name, folders[name])
+
+
+def all_styles(extra_dirs: tuple[Path, ...] = ()) -> list[Style]:
+    return [_cached_style(name, folder) for name, folder in style_folders(extra_dirs).items()]

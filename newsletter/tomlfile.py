@@ -1,0 +1,105 @@
+"""Read one TOML entry file into Python data, turning every way it can fail into a Problem.
+
+Parsing uses tomli, the upstream of the standard library's tomllib: the same grammar, but
+its decode errors carry ``lineno``/``colno`` on Python 3.11 too, and its wheels are compiled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newsletter.problems import Problem
+
+# A paper file is 1-2 KB. Anything near this size is a mistake (a pasted PDF, a log), and
+# reading it whole would be slow for no benefit.
+MAX_FILE_BYTES = 1_000_000
+
+_BOM = "\ufeff"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A TOML file as read: its path, its text (for positions) and its data."""
+
+    path: Path
+    text: str
+    data: dict[str, Any]
+
+
+def _problem(path: Path, message: str, rule: str, line: int = 1, column: int = 1) -> Problem:
+    return Problem(path=path, line=line, column=column, message=message, rule=rule)
+
+
+def _line_col_of_offset(data: bytes, offset: int) -> tuple[int, int]:
+    before = data[:offset]
+    line = before.count(b"\n") + 1
+    line_start = before.rfind(b"\n") + 1
+    column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+    return line, column
+
+
+def read_bytes(path: Path) -> tuple[bytes | None, Problem | None]:
+    """The file's bytes, or the one problem that stops us reading them."""
+    if path.is_symlink() and not path.exists():
+        return None, _problem(path, "is a broken symbolic link", "file-unreadable")
+    if not path.exists():
+        return None, _problem(path, "file not found", "file-unreadable")
+    if path.is_dir():
+        return None, _problem(path, "is a directory, expected a TOML file", "file-unreadable")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, _problem(
+                path, f"is too large to be an entry ({size:,} bytes; the limit is "
+                f"{MAX_FILE_BYTES:,})", "file-too-large")
+        with path.open("rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1), None
+    except OSError as exc:
+        return None, _problem(path, f"cannot be read: {exc.strerror or exc}", "file-unreadable")
+
+
+def decode(path: Path, raw: bytes) -> tuple[str | None, Problem | None]:
+    """UTF-8 text without a leading byte-order mark, or the problem that prevents it."""
+    nul = raw.find(b"\0")
+    if nul != -1:
+        line, column = _line_col_of_offset(raw, nul)
+        return None, _problem(path, "contains a NUL byte; is this a binary file?",
+                              "encoding", line, column)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _line_col_of_offset(raw, exc.start)
+        return None, _problem(
+            path, f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+            "encoding", line, column)
+    # Editors on Windows add a BOM; it carries no meaning, so accept the file without it.
+    return text.removeprefix(_BOM), None
+
+
+def parse(path: Path, text: str) -> tuple[dict[str, Any] | None, Problem | None]:
+    import tomli
+
+    try:
+        return tomli.loads(text), None
+    except tomli.TOMLDecodeError as exc:
+        message = exc.msg[:1].lower() + exc.msg[1:]
+        return None, _problem(path, f"invalid TOML: {message}", "toml-syntax",
+                              exc.lineno or 1, exc.colno or 1)
+    except RecursionError:
+        return None, _problem(path, "invalid TOML: nested too deeply to read", "toml-syntax")
+
+
+def read_toml(path: Path) -> tuple[Source | None, Problem | None]:
+    """Read, decode and parse ``path``; exactly one of the pair is None."""
+    raw, problem = read_bytes(path)
+    if raw is None:
+        return None, problem
+    text, problem = decode(path, raw)
+    if text is None:
+        return None, problem
+    data, problem = parse(path, text)
+    if data is None:
+        return None, problem
+    return Source(path=path, text=text, data=data), None

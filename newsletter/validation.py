@@ -1,0 +1,127 @@
+"""Validate parsed TOML against a model and turn pydantic's errors into Problems.
+
+Each problem points at the offending key or value in the file and says, in words an
+editor can act on, what to write instead.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from newsletter.positions import PositionIndex, dotted, resolve
+from newsletter.problems import Problem
+from newsletter.tomlfile import Source
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+M = TypeVar("M", bound="BaseModel")
+
+_TYPE_HINTS = {
+    "string_type": "must be text in quotes",
+    "int_type": "must be a whole number without quotes",
+    "float_type": "must be a number without quotes, e.g. 8.2",
+    "bool_type": "must be true or false, without quotes",
+    "date_type": "must be a date without quotes, e.g. 2026-04-19",
+    "list_type": 'must be a list, e.g. ["first", "second"]',
+    "model_type": "must be a table",
+    "dict_type": "must be a table",
+    "finite_number": "must be a finite number (nan and inf are not allowed)",
+}
+
+
+def _known_fields(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
+    """Field names valid at ``path`` (for 'did you mean' suggestions)."""
+    from pydantic import BaseModel
+
+    current: Any = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part) if isinstance(current, type) else None
+        if field is None:
+            return []
+        current = _inner_model(field.annotation)
+        if current is None:
+            return []
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The pydantic model inside ``list[X]``, ``X | None`` or a tagged union, if any."""
+    import typing
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _message(error: dict[str, Any], key: str, model: type[BaseModel],
+             parent: tuple[Any, ...]) -> tuple[str, str]:
+    kind = error["type"]
+    if kind == "missing":
+        return f"missing required key '{key.rsplit('.', 1)[-1]}'", "missing-key"
+    if kind == "extra_forbidden":
+        name = key.rsplit(".", 1)[-1]
+        close = difflib.get_close_matches(name, _known_fields(model, parent), n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"unknown key '{name}'{hint}", "unknown-key"
+    if kind in _TYPE_HINTS:
+        return f"{key} {_TYPE_HINTS[kind]}", "wrong-type"
+    if kind in ("string_too_long", "too_long"):
+        limit = error.get("ctx", {}).get("max_length")
+        unit = "characters" if kind == "string_too_long" else "items"
+        return f"{key} is too long (at most {limit} {unit})", "too-long"
+    if kind == "too_short":
+        return f"{key} must not be empty", "invalid-value"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        bound = next(iter(error.get("ctx", {}).values()), "")
+        word = {"greater_than_equal": "at least", "less_than_equal": "at most",
+                "greater_than": "more than", "less_than": "less than"}[kind]
+        return f"{key} must be {word} {bound}", "out-of-range"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"{key} must be one of {expected}", "invalid-value"
+    if kind == "value_error":
+        return f"{key} {str(error['msg']).removeprefix('Value error, ')}", "invalid-value"
+    return f"{key}: {error['msg']}", "invalid-value"
+
+
+def validate(source: Source, model: type[M]) -> tuple[M | None, list[Problem]]:
+    """The model built from ``source.data``, or None and every problem found."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(source.data), []
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+    index = PositionIndex(source.text)
+    problems = []
+    for error in errors:
+        path = resolve(source.data, tuple(error["loc"]))
+        kind = error["type"]
+        if kind == "missing":
+            key = dotted((*path, error["loc"][-1]))
+            spot = index.spot(path) if path else None
+            line, column = spot.key if spot else (1, 1)
+            parent = path
+        else:
+            key = dotted(path)
+            spot = index.spot(path)
+            if spot is None:
+                line, column = 1, 1
+            else:
+                line, column = spot.key if kind == "extra_forbidden" else spot.value
+            parent = path[:-1]
+        message, rule = _message(error, key, model, parent)
+        problems.append(Problem(source.path, line, column, message, rule))
+    return None, problems

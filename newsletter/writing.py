@@ -1,0 +1,91 @@
+"""Writing files so that nothing already on disk is lost or left half-written.
+
+Every write goes to a temporary file in the target's directory, is flushed and fsynced,
+then renamed (replace) or hard-linked (create, which fails if the name is taken) into place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from newsletter.errors import WriteError
+
+
+def _temp_copy(path: Path, text: str) -> Path:
+    """A fsynced hidden temporary file beside ``path`` holding ``text``."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise WriteError(f"{path}: cannot write here: {exc.strerror or exc}") from exc
+    temp = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException as exc:
+        temp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise WriteError(f"{path}: cannot write: {exc.strerror or exc}; "
+                             "nothing was changed") from exc
+        raise
+    return temp
+
+
+def _sync_directory(directory: Path) -> None:
+    # Make the rename itself durable; not every platform can open a directory.
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace (or create) ``path`` with ``text`` in one step."""
+    temp = _temp_copy(path, text)
+    try:
+        os.replace(temp, path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    _sync_directory(path.parent)
+
+
+def create_new(path: Path, text: str) -> None:
+    """Create ``path`` with ``text``; raise FileExistsError if the name is already taken."""
+    temp = _temp_copy(path, text)
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    finally:
+        temp.unlink(missing_ok=True)
+    _sync_directory(path.parent)
+
+
+@contextlib.contextmanager
+def directory_lock(directory: Path) -> Iterator[None]:
+    """Serialise writers of one directory (two editors adding papers at once)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: exclusive create still prevents loss
+        yield
+        return
+    lock_path = directory / ".newsletter.lock"
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise WriteError(f"{directory}: cannot write here: {exc.strerror or exc}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
