@@ -9,15 +9,18 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.errors import UsageError
-from newsletter.loading import LoadedIssue, LoadedPaper
+from newsletter.loading import PUBLICATION_FILE, LoadedIssue, LoadedPaper
 from newsletter.positions import PositionIndex
 from newsletter.problems import Problem
 from newsletter.styles import Style, load_style
 from newsletter.tomlfile import Source
 
 
-def _is_missing(value: Any) -> bool:
-    return value is None or value == [] or value == ""
+def _absent(data: dict[str, Any], name: str) -> bool:
+    """Missing from the file, or an empty list. (An empty string is already an error of
+    the file itself; working on the raw data lets a file with other errors still be told
+    what its style needs.)"""
+    return name not in data or data[name] == []
 
 
 def _at(source: Source, key: str, message: str, rule: str, *, value: bool = True) -> Problem:
@@ -27,10 +30,9 @@ def _at(source: Source, key: str, message: str, rule: str, *, value: bool = True
 
 
 def style_name_for(loaded: LoadedIssue) -> str | None:
-    if loaded.issue is not None and loaded.issue.style:
-        return loaded.issue.style
-    if loaded.publication is not None and loaded.publication.style:
-        return loaded.publication.style
+    for source in (loaded.issue_source, loaded.publication_source):
+        if source is not None and isinstance(source.data.get("style"), str):
+            return str(source.data["style"])
     return None
 
 
@@ -48,13 +50,20 @@ def resolve_style(loaded: LoadedIssue, override: str | None = None) -> tuple[Sty
         if override is not None or loaded.issue_source is None:
             raise
         source = loaded.issue_source
-        if loaded.issue is not None and not loaded.issue.style and loaded.publication_source:
+        if "style" not in source.data and loaded.publication_source is not None:
             source = loaded.publication_source
         return None, [_at(source, "style", str(exc), "unknown-style")]
 
 
-def _required_paper_fields(style: Style, item: LoadedPaper) -> tuple[str, ...]:
-    if not item.paper.featured and style.requires_paper_not_featured is not None:
+def _missing(source: Source, name: str, needs: str) -> Problem:
+    """At the key when it is there but empty, else at the top of the file."""
+    if name in source.data:
+        return _at(source, name, f"'{name}' is empty, {needs}", "style-requires")
+    return Problem(source.path, 1, 1, f"missing '{name}', {needs}", "style-requires")
+
+
+def _required_paper_fields(style: Style, data: dict[str, Any]) -> tuple[str, ...]:
+    if data.get("featured") is False and style.requires_paper_not_featured is not None:
         return style.requires_paper_not_featured
     return style.requires_paper
 
@@ -63,30 +72,28 @@ def _missing_fields(loaded: LoadedIssue, style: Style) -> list[Problem]:
     problems: list[Problem] = []
     needs = f"required by style '{style.name}'"
     if style.requires_publication:
-        if loaded.publication is None:
-            if loaded.publication_source is None:
+        if loaded.publication_source is None:
+            # A newsletter.toml that exists but did not parse is already reported.
+            if not any(p.path.name == PUBLICATION_FILE for p in loaded.problems):
                 wanted = ", ".join(style.requires_publication)
                 problems.append(Problem(
                     loaded.issue_path, 1, 1,
                     f"no newsletter.toml found in this directory or above; the publication's "
                     f"{wanted} {needs}", "style-requires"))
         else:
-            assert loaded.publication_source is not None
             for name in style.requires_publication:
-                if _is_missing(getattr(loaded.publication, name)):
-                    problems.append(Problem(loaded.publication_source.path, 1, 1,
-                                            f"missing '{name}', {needs}", "style-requires"))
-    if loaded.issue is not None and loaded.issue_source is not None:
+                if _absent(loaded.publication_source.data, name):
+                    problems.append(_missing(loaded.publication_source, name, needs))
+    if loaded.issue_source is not None:
         for name in style.requires_issue:
-            if _is_missing(getattr(loaded.issue, name)):
-                problems.append(Problem(loaded.issue_source.path, 1, 1,
-                                        f"missing '{name}', {needs}", "style-requires"))
-    for item in loaded.papers:
-        missing = [name for name in _required_paper_fields(style, item)
-                   if _is_missing(getattr(item.paper, name))]
+            if _absent(loaded.issue_source.data, name):
+                problems.append(_missing(loaded.issue_source, name, needs))
+    for source in loaded.paper_sources:
+        missing = [name for name in _required_paper_fields(style, source.data)
+                   if _absent(source.data, name)]
         if missing:
             listed = ", ".join(f"'{name}'" for name in missing)
-            problems.append(Problem(item.source.path, 1, 1,
+            problems.append(Problem(source.path, 1, 1,
                                     f"missing {listed}, {needs}", "style-requires"))
     return problems
 
@@ -133,7 +140,7 @@ def _duplicates(papers: list[LoadedPaper]) -> list[Problem]:
 def check_issue(loaded: LoadedIssue, style_override: str | None = None) -> list[Problem]:
     """Every problem with the issue: its files, and what its style requires of them."""
     problems = list(loaded.problems)
-    if loaded.issue is None:
+    if loaded.issue_source is None:
         return problems
     style, style_problems = resolve_style(loaded, style_override)
     problems.extend(style_problems)

@@ -44,6 +44,7 @@ class LoadedIssue:
     publication_source: Source | None = None
     publication: Publication | None = None
     papers: list[LoadedPaper] = field(default_factory=list)
+    paper_sources: list[Source] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     files_read: int = 0
 
@@ -103,6 +104,8 @@ def load_issue(directory: Path) -> LoadedIssue:
     loaded.issue_source, loaded.issue = _load(directory / ISSUE_FILE, Issue, loaded)
     for path in paper_files(directory):
         source, paper = _load(path, Paper, loaded)
+        if source is not None:
+            loaded.paper_sources.append(source)
         if source is not None and paper is not None:
             loaded.papers.append(LoadedPaper(source, paper))
     return loaded

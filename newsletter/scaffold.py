@@ -12,10 +12,6 @@ from newsletter.styles import Style
 from newsletter.tomlwrite import dump_with_comments
 from newsletter.writing import create_new
 
-# Issue-level text each style shows beyond what it strictly requires, so the scaffold
-# offers every field the editor may fill.
-_OPTIONAL_TEXT = ("lede", "takeaways", "observation", "outlook", "closing")
-
 
 def _placeholder(name: str, annotation_is_list: bool) -> Any:
     if name == "sections":
@@ -33,11 +29,11 @@ def issue_toml(style: Style, number: int, date: dt.date, title: str | None,
     if title:
         values["title"] = title
     values["status"] = "draft"
-    wanted = [n for n in fields if n in style.requires_issue or
-              (n in _OPTIONAL_TEXT and n not in values)]
-    if "title" in style.requires_issue and "title" not in values:
-        values["title"] = ""
+    # Required fields get an empty value, which 'check' reports at its line until filled;
+    # optional ones the style shows are written commented out, ready to enable.
+    wanted = [n for n in fields if n in style.requires_issue or n in style.offers_issue]
     comments = {name: field.description or "" for name, field in fields.items()}
+    optional: set[str] = set()
     for name in wanted:
         if name in values:
             continue
@@ -46,12 +42,13 @@ def issue_toml(style: Style, number: int, date: dt.date, title: str | None,
         if name in style.requires_issue:
             comments[name] = f"{comments[name]} (required by '{style.name}')"
         else:
-            comments[name] = f"{comments[name]} (optional: remove it if unused)"
+            comments[name] = f"{comments[name]} (optional)"
+            optional.add(name)
     owner = f" of {publication_name}" if publication_name else ""
     header = (f"Issue {number}{owner}, in the '{style.name}' house style.\n"
               "Fill in the empty fields, add papers with `newsletter add-paper`, "
               "then run `newsletter check`.")
-    return dump_with_comments(values, comments, header)
+    return dump_with_comments(values, comments, header, frozenset(optional))
 
 
 def next_issue_number(directory: Path) -> int:

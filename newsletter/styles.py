@@ -37,6 +37,7 @@ class Style:
     requires_issue: tuple[str, ...]
     requires_paper: tuple[str, ...]
     requires_paper_not_featured: tuple[str, ...] | None
+    offers_issue: tuple[str, ...]
     labels: dict[str, str]
 
 
@@ -54,11 +55,16 @@ def _load_spec(name: str, folder: Path) -> Style:
         paper: list[str] = Field(default_factory=list)
         paper_not_featured: list[str] | None = None
 
+    class Offers(BaseModel):
+        model_config = ConfigDict(strict=True, extra="forbid")
+        issue: list[str] = Field(default_factory=list)
+
     class Spec(BaseModel):
         model_config = ConfigDict(strict=True, extra="forbid")
         description: str
         formats: list[str] = Field(default_factory=lambda: ["md", "text"])
         requires: Requires = Field(default_factory=Requires)
+        offers: Offers = Field(default_factory=Offers)
         labels: dict[str, str] = Field(default_factory=dict)
 
     spec_path = folder / SPEC_FILE
@@ -74,7 +80,7 @@ def _load_spec(name: str, folder: Path) -> Style:
                               f"{first.message}")
     for kind, names, model in (
         ("publication", spec.requires.publication, Publication),
-        ("issue", spec.requires.issue, Issue),
+        ("issue", spec.requires.issue + spec.offers.issue, Issue),
         ("paper", spec.requires.paper + (spec.requires.paper_not_featured or []), Paper),
     ):
         unknown = sorted(set(names) - set(model.model_fields))
@@ -91,6 +97,7 @@ def _load_spec(name: str, folder: Path) -> Style:
         requires_paper=tuple(spec.requires.paper),
         requires_paper_not_featured=(tuple(spec.requires.paper_not_featured)
                                      if spec.requires.paper_not_featured is not None else None),
+        offers_issue=tuple(spec.offers.issue),
         labels=spec.labels,
     )
 

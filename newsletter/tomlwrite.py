@@ -10,8 +10,11 @@ def _comment(text: str) -> str:
 
 
 def dump_with_comments(values: dict[str, Any], comments: dict[str, str],
-                       header: str = "") -> str:
-    """TOML for ``values`` (top-level keys, then arrays of tables), each after its comment."""
+                       header: str = "", commented_out: frozenset[str] = frozenset()) -> str:
+    """TOML for ``values`` (top-level keys, then arrays of tables), each after its comment.
+
+    Keys in ``commented_out`` are written as comments: an optional field shown, not set.
+    """
     import tomli_w
 
     chunks: list[str] = [_comment(header)] if header else []
@@ -21,6 +24,8 @@ def dump_with_comments(values: dict[str, Any], comments: dict[str, str],
         if key in tables:
             continue
         text = tomli_w.dumps({key: value}, multiline_strings=True).rstrip("\n")
+        if key in commented_out:
+            text = _comment(text)
         chunks.append(f"{_comment(comments[key])}\n{text}" if comments.get(key) else text)
     for key, value in tables.items():
         text = tomli_w.dumps({key: value}, multiline_strings=True).rstrip("\n")

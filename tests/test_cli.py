@@ -1,0 +1,100 @@
+"""The command line as a whole: help on every command, version, start-up imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from newsletter.cli import LIST_FLAGS, OTHER_FLAGS, TEXT_FLAGS, app
+from tests.conftest import REPO, STYLES, Run
+
+COMMANDS = ["new-issue", "add-paper", "check", "render", "styles"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(run: Run, command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Usage: newsletter " + command in result.stdout
+    assert "Example" in result.stdout
+
+
+def test_help_lists_every_command(run: Run) -> None:
+    result = run("--help")
+    for command in COMMANDS:
+        assert command in result.stdout
+
+
+def test_version(run: Run) -> None:
+    from newsletter import __version__
+
+    result = run("--version")
+    assert result.stdout.strip() == f"newsletter {__version__}"
+
+
+def test_styles_lists_each_style_and_its_requirements(run: Run) -> None:
+    result = run("styles")
+    assert result.exit_code == 0
+    for style in STYLES:
+        assert f"\n{style}\n" in f"\n{result.stdout}"
+    assert "paper requires: title, url, score, summary, key_findings, applications" \
+        in result.stdout
+
+
+def test_every_paper_field_has_an_add_paper_flag() -> None:
+    from newsletter.models import Paper
+
+    flagged = {*TEXT_FLAGS, *LIST_FLAGS, *OTHER_FLAGS}
+    assert flagged == set(Paper.model_fields)
+    command = next(c for c in app.registered_commands if c.name == "add-paper")
+    assert command.callback is not None
+    help_text = subprocess.run(
+        [sys.executable, "-m", "newsletter", "add-paper", "--help"],
+        capture_output=True, text=True, check=True).stdout
+    for flag in {**TEXT_FLAGS, **LIST_FLAGS, **OTHER_FLAGS}.values():
+        assert flag in help_text, flag
+
+
+HEAVY = ["pydantic", "jinja2", "markdown_it", "tree_sitter", "tomli_w", "slugify", "rich"]
+
+
+# Typer itself imports pydantic to parse any subcommand's parameters, so only the top-level
+# help and version can stay free of it.
+@pytest.mark.parametrize(("argv", "allowed"), [
+    (["--help"], set()), (["--version"], set()), (["check", "--help"], {"pydantic"}),
+])
+def test_help_does_not_import_heavy_libraries(argv: list[str], allowed: set[str]) -> None:
+    """Start-up cost is decided by imports; keep them inside the commands that need them."""
+    probe = (
+        "import sys, json\n"
+        f"sys.argv = ['newsletter', *{argv!r}]\n"
+        "from newsletter.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=REPO).stdout
+    loaded = set(json.loads(out.strip().splitlines()[-1]))
+    assert not loaded & (set(HEAVY) - allowed), sorted(loaded & set(HEAVY))
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    result = subprocess.run([sys.executable, "-m", "newsletter", "--version"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.startswith("newsletter ")
+
+
+def test_internal_error_is_one_line_with_exit_70(run: Run, monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import newsletter.loading
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(newsletter.loading, "find_issue_dirs", explode)
+    result = run("check", ".")
+    assert result.exit_code == 70
+    assert result.stderr.count("\n") == 1
+    assert "internal error (RuntimeError: boom)" in result.stderr and "--debug" in result.stderr
