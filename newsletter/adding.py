@@ -42,21 +42,23 @@ def missing_for_style(fields: dict[str, Any], style: Style) -> list[str]:
 
 def build_paper(fields: dict[str, Any]) -> Paper:
     """A validated Paper, or a NewsletterError listing every bad field."""
-    from pydantic import ValidationError
-
     from newsletter.models import Paper
-    from newsletter.positions import dotted, resolve
-    from newsletter.validation import _message
+    from newsletter.validation import validation_messages
 
-    try:
-        return Paper.model_validate(fields)
-    except ValidationError as exc:
-        messages = []
-        for error in exc.errors(include_url=False):
-            path = resolve(fields, tuple(error["loc"]))
-            key = dotted(path) or str(error["loc"][0])
-            messages.append(_message(error, key, Paper, path[:-1])[0])
-        raise NewsletterError("invalid paper: " + "; ".join(messages)) from None
+    messages = validation_messages(fields, Paper)
+    if messages:
+        raise NewsletterError("invalid paper: " + "; ".join(messages))
+    return Paper.model_validate(fields)
+
+
+def ensure_new(issue_dir: Path, *, title: str | None, url: str | None) -> None:
+    """Refuse a paper whose url or title is already in the issue (checked again on save)."""
+    _, urls, titles = _existing(issue_dir)
+    if url is not None and url.rstrip("/") in urls:
+        raise NewsletterError(f"{issue_dir}: a paper with url {url} is already in this issue")
+    if title is not None and " ".join(title.casefold().split()) in titles:
+        raise NewsletterError(f"{issue_dir}: a paper titled '{title}' is already in "
+                              "this issue")
 
 
 def paper_toml(paper: Paper) -> str:
@@ -100,14 +102,8 @@ def save_paper(issue_dir: Path, paper: Paper) -> Path:
     text = paper_toml(paper)
     slug = slug_for(paper)
     with directory_lock(issue_dir):
-        highest, urls, titles = _existing(issue_dir)
-        if paper.url is not None and paper.url.rstrip("/") in urls:
-            raise NewsletterError(f"{issue_dir}: a paper with url {paper.url} is already "
-                                  "in this issue")
-        if " ".join(paper.title.casefold().split()) in titles:
-            raise NewsletterError(f"{issue_dir}: a paper titled '{paper.title}' is already "
-                                  "in this issue")
-        number = highest + 1
+        ensure_new(issue_dir, title=paper.title, url=paper.url)
+        number = _existing(issue_dir)[0] + 1
         while True:
             target = papers_dir / f"{number:02d}-{slug}.toml"
             try:

@@ -88,9 +88,12 @@ def _missing_fields(loaded: LoadedIssue, style: Style) -> list[Problem]:
         for name in style.requires_issue:
             if _absent(loaded.issue_source.data, name):
                 problems.append(_missing(loaded.issue_source, name, needs))
+    from newsletter.models import Paper
+
     for source in loaded.paper_sources:
+        # Keys every paper needs (title) are already reported as missing-key.
         missing = [name for name in _required_paper_fields(style, source.data)
-                   if _absent(source.data, name)]
+                   if _absent(source.data, name) and not Paper.model_fields[name].is_required()]
         if missing:
             listed = ", ".join(f"'{name}'" for name in missing)
             problems.append(Problem(source.path, 1, 1,

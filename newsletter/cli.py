@@ -159,29 +159,27 @@ def check(
     def run() -> None:
         from newsletter.checking import check_issue
         from newsletter.loading import find_issue_dirs, load_issue
-        from newsletter.problems import has_errors, summary
+        from newsletter.problems import Problem, has_errors, summary
 
         issue_dirs = find_issue_dirs(paths or [Path(".")])
-        problems = []
+        problems: dict[tuple[str, int, int, str], Problem] = {}
         files: set[Path] = set()
-        seen_publication: set[Path] = set()
         for issue_dir in issue_dirs:
             loaded = load_issue(issue_dir)
-            found = check_issue(loaded, style)
+            # A publication file shared by many issues is reported once, not once per issue.
+            for problem in check_issue(loaded, style):
+                key = (str(problem.path.resolve()), problem.line, problem.column,
+                       problem.message)
+                problems.setdefault(key, problem)
+            files.add(loaded.issue_path.resolve())
+            files.update(source.path.resolve() for source in loaded.paper_sources)
+            files.update(p.path.resolve() for p in loaded.problems)
             if loaded.publication_source is not None:
-                # A publication shared by many issues is reported once, not once per issue.
-                publication_path = loaded.publication_source.path
-                if publication_path in seen_publication:
-                    found = [p for p in found if p.path != publication_path]
-                seen_publication.add(publication_path)
-                files.add(publication_path)
-            problems.extend(found)
-            files.add(loaded.issue_path)
-            files.update(item.source.path for item in loaded.papers)
-            files.update(p.path for p in loaded.problems)
-        _print_problems(problems)
-        typer.echo(summary(problems, len(files)))
-        if has_errors(problems):
+                files.add(loaded.publication_source.path.resolve())
+        found = list(problems.values())
+        _print_problems(found)
+        typer.echo(summary(found, len(files)))
+        if has_errors(found):
             raise typer.Exit(EXIT_PROBLEMS)
 
     _guarded(run)
@@ -370,27 +368,46 @@ def _read_metadata(path: Path) -> dict[str, Any]:
     return data
 
 
+def _ask(name: str, label: str, fields: dict[str, Any]) -> Any:
+    """Ask until the answer is valid for the field, so a typo costs one line, not all."""
+    from newsletter.models import Paper
+    from newsletter.validation import validation_messages
+
+    description = Paper.model_fields[name].description or name
+    while True:
+        if name == "score":
+            answer: Any = typer.prompt(f"{label} ({description})", type=float)
+        else:
+            answer = typer.prompt(f"{label} ({description})").strip()
+        trial = {"title": "x", **fields, name: answer}
+        problems = [m for m in validation_messages(trial, Paper) if m.startswith(name)]
+        if not problems:
+            return answer
+        typer.echo(f"  {problems[0]}; try again", err=True)
+
+
 def _prompt_missing(fields: dict[str, Any], missing: list[str]) -> None:
     """Ask for each missing field on the terminal; a list ends at an empty answer."""
     from newsletter.models import Paper
 
     for name in missing:
-        description = Paper.model_fields[name].description or name
         label = name.replace("_", " ")
-        if name in LIST_FLAGS:
-            typer.echo(f"{label}: {description} (one per line, empty line to finish)")
-            items: list[str] = []
-            while True:
-                item = typer.prompt(f"  {label} #{len(items) + 1}", default="",
-                                    show_default=False).strip()
-                if not item:
-                    break
+        if name not in LIST_FLAGS:
+            fields[name] = _ask(name, label, fields)
+            continue
+        description = Paper.model_fields[name].description or name
+        typer.echo(f"{label}: {description} (one per line, empty line to finish)")
+        items: list[str] = []
+        while True:
+            item = typer.prompt(f"  {label} #{len(items) + 1}", default="",
+                                show_default=False).strip()
+            if item:
                 items.append(item)
-            fields[name] = items
-        elif name == "score":
-            fields[name] = typer.prompt(f"{label} ({description})", type=float)
-        else:
-            fields[name] = typer.prompt(f"{label} ({description})").strip()
+            elif items:
+                break
+            else:  # the style requires at least one
+                typer.echo(f"  {label} needs at least one item", err=True)
+        fields[name] = items
 
 
 @app.command("add-paper")
@@ -437,7 +454,7 @@ def add_paper(
                    "takeaways": takeaway}
 
     def run() -> None:
-        from newsletter.adding import build_paper, missing_for_style, save_paper
+        from newsletter.adding import build_paper, ensure_new, missing_for_style, save_paper
         from newsletter.checking import resolve_style
         from newsletter.errors import UsageError
         from newsletter.loading import ISSUE_FILE, load_issue
@@ -455,8 +472,10 @@ def add_paper(
         if not_featured:
             fields["featured"] = False
 
+        ensure_new(directory, title=fields.get("title"), url=fields.get("url"))
         loaded = load_issue(directory)
-        chosen, _ = resolve_style(loaded) if loaded.issue is not None else (None, [])
+        # The issue may still have unfilled fields; its style is read from the raw file.
+        chosen, _ = resolve_style(loaded) if loaded.issue_source is not None else (None, [])
         missing = missing_for_style(fields, chosen) if chosen else (
             [] if fields.get("title") else ["title"])
         if missing and sys.stdin.isatty():

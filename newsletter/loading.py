@@ -128,20 +128,32 @@ def _walk_for_issues(root: Path) -> Iterator[Path]:
 def find_issue_dirs(paths: Iterable[Path]) -> list[Path]:
     """Issue directories named by, or found under, ``paths`` (files map to their issue)."""
     found: dict[Path, None] = {}
+    seen: set[Path] = set()
+
+    def add(issue_dir: Path) -> None:
+        # The same issue named twice (relative and absolute) is checked once.
+        resolved = issue_dir.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            found[issue_dir] = None
+
     for path in paths:
         if not path.exists():
             raise UsageError(f"{path}: no such file or directory")
+        if path.is_dir() and path.name == PAPERS_DIR and (path.parent / ISSUE_FILE).is_file():
+            add(path.parent)
+            continue
         if path.is_file():
             issue_dir = path.parent
             if path.parent.name == PAPERS_DIR:
                 issue_dir = path.parent.parent
             if not (issue_dir / ISSUE_FILE).is_file() and path.name != ISSUE_FILE:
                 raise UsageError(f"{path}: not part of an issue (no {ISSUE_FILE} beside it)")
-            found.setdefault(issue_dir, None)
+            add(issue_dir)
             continue
         issues = list(_walk_for_issues(path))
         if not issues:
             raise UsageError(f"{path}: no {ISSUE_FILE} found here or below")
         for issue_dir in issues:
-            found.setdefault(issue_dir, None)
+            add(issue_dir)
     return list(found)

@@ -8,6 +8,7 @@ requires (see ``styles.py``). Models are strict so that ``score = "8"`` or
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -41,6 +42,27 @@ def _single_line(value: str) -> str:
 
 _http_url = TypeAdapter(HttpUrl)
 
+# Markdown link targets: inline links, autolinks and reference definitions.
+_MARKDOWN_TARGETS = re.compile(
+    r"\]\(\s*<?(?P<inline>[^\s)>]*)"
+    r"|<(?P<auto>[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>"
+    r"|^ {0,3}\[[^\]]+\]:\s*<?(?P<ref>[^\s>]+)",
+    re.M,
+)
+_LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def _safe_links(value: str) -> str:
+    # The renderer refuses such links too; saying so here puts the error at the file's line.
+    if "](" not in value and "<" not in value and "]:" not in value:
+        return value
+    for match in _MARKDOWN_TARGETS.finditer(value):
+        target = match.group("inline") or match.group("auto") or match.group("ref") or ""
+        if not target.lower().startswith(_LINK_SCHEMES):
+            raise ValueError(f"has a link to '{target[:60]}'; links must start with "
+                             "http://, https:// or mailto:")
+    return value
+
 
 def _http_or_https(value: str) -> str:
     # Validate with pydantic's HttpUrl (which refuses javascript:, data:, ftp: ...) but keep
@@ -55,13 +77,15 @@ def _http_or_https(value: str) -> str:
 
 
 Line = Annotated[str, Field(max_length=LINE_MAX), AfterValidator(_not_blank),
-                 AfterValidator(_single_line)]
+                 AfterValidator(_single_line), AfterValidator(_safe_links)]
 """One line of plain text: a title, a name, a label."""
 
-Item = Annotated[str, Field(max_length=ITEM_MAX), AfterValidator(_not_blank)]
+Item = Annotated[str, Field(max_length=ITEM_MAX), AfterValidator(_not_blank),
+                 AfterValidator(_safe_links)]
 """One bullet: inline Markdown, often 'Lead term: explanation'."""
 
-Prose = Annotated[str, Field(max_length=PROSE_MAX), AfterValidator(_not_blank)]
+Prose = Annotated[str, Field(max_length=PROSE_MAX), AfterValidator(_not_blank),
+                  AfterValidator(_safe_links)]
 """Inline Markdown; a blank line separates paragraphs."""
 
 Url = Annotated[str, Field(max_length=2_000), AfterValidator(_http_or_https)]

@@ -94,8 +94,13 @@ class PositionIndex:
         if len(children) < 2:
             return
         key_node, value_node = children[0], children[-1]
-        path = (*prefix, *self._key_parts(key_node))
-        self._remember(path, Spot(self._point(key_node), self._point(value_node)))
+        parts = self._key_parts(key_node)
+        key_point = self._point(key_node)
+        # A dotted key 'a.b = 1' also stands for the table 'a'.
+        for end in range(1, len(parts)):
+            self._remember((*prefix, *parts[:end]), Spot(key_point, key_point))
+        path = (*prefix, *parts)
+        self._remember(path, Spot(key_point, self._point(value_node)))
         self._walk_value(value_node, path)
 
     def _walk_value(self, node: Node, path: KeyPath) -> None:

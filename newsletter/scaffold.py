@@ -78,8 +78,12 @@ def new_issue(directory: Path, style: Style, *, number: int, date: dt.date,
 
     if number < 1:
         raise UsageError("--number must be 1 or more")
+    from newsletter.validation import validation_messages
+
     if title is not None:
-        Issue.model_validate({"number": number, "date": date, "title": title})
+        messages = validation_messages({"number": number, "date": date, "title": title}, Issue)
+        if messages:
+            raise UsageError("--" + "; ".join(messages))
     target = directory / ISSUE_FILE
     if target.exists():
         raise NewsletterError(f"{target}: already exists; not overwriting it")

@@ -6,6 +6,7 @@ its decode errors carry ``lineno``/``colno`` on Python 3.11 too, and its wheels 
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,10 @@ def read_bytes(path: Path) -> tuple[bytes | None, Problem | None]:
     if path.is_dir():
         return None, _problem(path, "is a directory, expected a TOML file", "file-unreadable")
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or device would block or never end
+            return None, _problem(path, "is not a regular file", "file-unreadable")
+        size = status.st_size
         if size > MAX_FILE_BYTES:
             return None, _problem(
                 path, f"is too large to be an entry ({size:,} bytes; the limit is "
@@ -62,6 +66,8 @@ def read_bytes(path: Path) -> tuple[bytes | None, Problem | None]:
 
 def decode(path: Path, raw: bytes) -> tuple[str | None, Problem | None]:
     """UTF-8 text without a leading byte-order mark, or the problem that prevents it."""
+    # Positions are counted after the (invisible) byte-order mark, as an editor shows them.
+    raw = raw.removeprefix(_BOM.encode("utf-8"))
     nul = raw.find(b"\0")
     if nul != -1:
         line, column = _line_col_of_offset(raw, nul)
@@ -74,8 +80,8 @@ def decode(path: Path, raw: bytes) -> tuple[str | None, Problem | None]:
         return None, _problem(
             path, f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
             "encoding", line, column)
-    # Editors on Windows add a BOM; it carries no meaning, so accept the file without it.
-    return text.removeprefix(_BOM), None
+    # Editors on Windows add a BOM; it carries no meaning, so the file is accepted.
+    return text, None
 
 
 def parse(path: Path, text: str) -> tuple[dict[str, Any] | None, Problem | None]:
@@ -85,10 +91,37 @@ def parse(path: Path, text: str) -> tuple[dict[str, Any] | None, Problem | None]
         return tomli.loads(text), None
     except tomli.TOMLDecodeError as exc:
         message = exc.msg[:1].lower() + exc.msg[1:]
+        if message == "illegal character '\\n'":
+            message = "the line ends inside a string: is a closing quote missing?"
         return None, _problem(path, f"invalid TOML: {message}", "toml-syntax",
                               exc.lineno or 1, exc.colno or 1)
     except RecursionError:
-        return None, _problem(path, "invalid TOML: nested too deeply to read", "toml-syntax")
+        line, column = _too_deep(text)
+        return None, _problem(path, "invalid TOML: nested too deeply to read", "toml-syntax",
+                              line, column)
+
+
+_DEPTH_LIMIT = 100
+
+
+def _too_deep(text: str) -> tuple[int, int]:
+    """Where array/table nesting first passes a depth no entry needs (quotes ignored)."""
+    depth, line, column, quote = 0, 1, 0, ""
+    for char in text:
+        column += 1
+        if char == "\n":
+            line, column = line + 1, 0
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            if depth > _DEPTH_LIMIT:
+                return line, column
+        elif char in "]}":
+            depth -= 1
+    return 1, 1
 
 
 def read_toml(path: Path) -> tuple[Source | None, Problem | None]:

@@ -6,6 +6,7 @@ editor can act on, what to write instead.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -75,6 +76,8 @@ def _message(error: dict[str, Any], key: str, model: type[BaseModel],
         close = difflib.get_close_matches(name, _known_fields(model, parent), n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return f"unknown key '{name}'{hint}", "unknown-key"
+    if kind == "date_type" and isinstance(error.get("input"), dt.datetime):
+        return f"{key} must be a date without a time, e.g. 2026-04-19", "wrong-type"
     if kind in _TYPE_HINTS:
         return f"{key} {_TYPE_HINTS[kind]}", "wrong-type"
     if kind in ("string_too_long", "too_long"):
@@ -96,6 +99,21 @@ def _message(error: dict[str, Any], key: str, model: type[BaseModel],
     return f"{key}: {error['msg']}", "invalid-value"
 
 
+def describe(error: dict[str, Any], data: Any,
+             model: type[BaseModel]) -> tuple[tuple[Any, ...], str, str, str]:
+    """For one pydantic error: the path that exists in ``data``, the dotted key named,
+    the message and the rule id."""
+    path = resolve(data, tuple(error["loc"]))
+    if error["type"] == "missing":
+        key = dotted((*path, error["loc"][-1]))
+        parent = path
+    else:
+        key = dotted(path) or str(error["loc"][0])
+        parent = path[:-1]
+    message, rule = _message(error, key, model, parent)
+    return path, key, message, rule
+
+
 def validate(source: Source, model: type[M]) -> tuple[M | None, list[Problem]]:
     """The model built from ``source.data``, or None and every problem found."""
     from pydantic import ValidationError
@@ -107,21 +125,24 @@ def validate(source: Source, model: type[M]) -> tuple[M | None, list[Problem]]:
     index = PositionIndex(source.text)
     problems = []
     for error in errors:
-        path = resolve(source.data, tuple(error["loc"]))
-        kind = error["type"]
-        if kind == "missing":
-            key = dotted((*path, error["loc"][-1]))
-            spot = index.spot(path) if path else None
-            line, column = spot.key if spot else (1, 1)
-            parent = path
+        path, _, message, rule = describe(error, source.data, model)
+        spot = index.spot(path) if path else None
+        if spot is None:
+            line, column = 1, 1
+        elif error["type"] in ("missing", "extra_forbidden"):
+            line, column = spot.key  # the enclosing table's header, or the unknown key
         else:
-            key = dotted(path)
-            spot = index.spot(path)
-            if spot is None:
-                line, column = 1, 1
-            else:
-                line, column = spot.key if kind == "extra_forbidden" else spot.value
-            parent = path[:-1]
-        message, rule = _message(error, key, model, parent)
+            line, column = spot.value
         problems.append(Problem(source.path, line, column, message, rule))
     return None, problems
+
+
+def validation_messages(data: dict[str, Any], model: type[BaseModel]) -> list[str]:
+    """Messages for data that did not come from a file (flags, prompts, imports)."""
+    from pydantic import ValidationError
+
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        return [describe(error, data, model)[2] for error in exc.errors(include_url=False)]
+    return []

@@ -15,6 +15,16 @@ from pathlib import Path
 from newsletter.errors import WriteError
 
 
+def _new_file_mode(path: Path) -> int:
+    """The existing file's mode when replacing it; else what the umask gives a new file."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def _temp_copy(path: Path, text: str) -> Path:
     """A fsynced hidden temporary file beside ``path`` holding ``text``."""
     try:
@@ -23,6 +33,8 @@ def _temp_copy(path: Path, text: str) -> Path:
         raise WriteError(f"{path}: cannot write here: {exc.strerror or exc}") from exc
     temp = Path(name)
     try:
+        # mkstemp makes the file 0600; give it the mode a plain open() would have.
+        os.chmod(temp, _new_file_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
@@ -73,17 +85,19 @@ def create_new(path: Path, text: str) -> None:
 
 @contextlib.contextmanager
 def directory_lock(directory: Path) -> Iterator[None]:
-    """Serialise writers of one directory (two editors adding papers at once)."""
+    """Serialise writers of one directory (two editors adding papers at once).
+
+    The lock is taken on the directory itself, so no lock file is left for git to see.
+    """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: exclusive create still prevents loss
         yield
         return
-    lock_path = directory / ".newsletter.lock"
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(directory, os.O_RDONLY)
     except OSError as exc:
-        raise WriteError(f"{directory}: cannot write here: {exc.strerror or exc}") from exc
+        raise WriteError(f"{directory}: cannot open it: {exc.strerror or exc}") from exc
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
