@@ -187,7 +187,9 @@ def check(
 
 # ---------------------------------------------------------------------------- render
 
-_FORMAT_HELP = "Output format: md (CommonMark) or text (plain text)."
+_FORMAT_HELP = ("Output format: md (CommonMark), text (plain text), html (a web page) or "
+                "email (an RFC 5322 .eml message with text and HTML parts).")
+RENDER_FORMATS = ("md", "text", "html", "email")
 
 
 @app.command()
@@ -199,11 +201,19 @@ def render(
         "--style", help="Render in this house style instead of the issue's own.")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write to this file (atomically) instead of stdout.")] = None,
+    subject: Annotated[str | None, typer.Option(
+        "--subject", help="Email subject (default: the issue's title).")] = None,
+    sender: Annotated[str | None, typer.Option(
+        "--from", help="Email From header (default: email_from in newsletter.toml).")] = None,
+    recipients: Annotated[str | None, typer.Option(
+        "--to", help="Email To header (default: email_to in newsletter.toml).")] = None,
 ) -> None:
     """Render an issue in its house style. Refuses an issue that does not check.
 
     Examples: newsletter render examples/weekly --format text  |  newsletter render
-    issues/012 --format md --style cto-briefing --output issue-012.md
+    issues/012 --format md --style cto-briefing --output issue-012.md  |  newsletter
+    render issues/012 --format email --from "Editor <ed@example.com>" --to
+    list@example.com --output issue-012.eml
     """
 
     def run() -> None:
@@ -211,10 +221,10 @@ def render(
         from newsletter.errors import UsageError
         from newsletter.loading import find_issue_dirs, load_issue
         from newsletter.problems import has_errors
-        from newsletter.rendering import OUTPUT_FORMATS, render_issue
+        from newsletter.rendering import render_issue
 
-        if output_format not in OUTPUT_FORMATS:
-            raise UsageError(f"--format must be one of {', '.join(OUTPUT_FORMATS)}, "
+        if output_format not in RENDER_FORMATS:
+            raise UsageError(f"--format must be one of {', '.join(RENDER_FORMATS)}, "
                              f"not '{output_format}'")
         issue_dirs = find_issue_dirs([directory])
         if len(issue_dirs) != 1 or issue_dirs[0].resolve() != directory.resolve():
@@ -227,9 +237,13 @@ def render(
             _fail(f"{directory}: cannot render{named}: fix the problems above first")
         chosen, _ = resolve_style(loaded, style)
         assert chosen is not None
-        document = render_issue(loaded, chosen, output_format)
+        if output_format == "email":
+            document = _email(loaded, chosen, subject, sender, recipients)
+        else:
+            document = render_issue(loaded, chosen, output_format).encode("utf-8")
         if output is None:
-            sys.stdout.write(document)
+            sys.stdout.buffer.write(document)
+            sys.stdout.flush()
         else:
             from newsletter.writing import write_atomic
 
@@ -237,6 +251,28 @@ def render(
             typer.echo(f"wrote {output}", err=True)
 
     _guarded(run)
+
+
+def _email(loaded: Any, style: Any, subject: str | None, sender: str | None,
+           recipients: str | None) -> bytes:
+    from newsletter.errors import UsageError
+    from newsletter.mail import build_message
+    from newsletter.rendering import document_title, render_issue
+
+    publication = loaded.publication
+    sender = sender or (publication.email_from if publication else None)
+    recipients = recipients or (publication.email_to if publication else None)
+    if not sender or not recipients:
+        raise UsageError("the email format needs --from and --to (or email_from and "
+                         "email_to in newsletter.toml)")
+    if style.formats and "email" not in style.formats:
+        raise UsageError(f"style '{style.name}' has no email format; it renders "
+                         f"{', '.join(style.formats)}")
+    return build_message(
+        html=render_issue(loaded, style, "html", for_email=True),
+        text=render_issue(loaded, style, "text"),
+        subject=subject or document_title(loaded),
+        sender=sender, recipients=recipients, date=loaded.issue.date)
 
 
 # ---------------------------------------------------------------------------- new-issue

@@ -177,3 +177,103 @@ class MarkdownFormat(TextFormat):
 
 
 FORMATS: dict[str, type[TextFormat]] = {"md": MarkdownFormat, "text": TextFormat}
+
+
+class HtmlFormat(TextFormat):
+    """HTML fragments for the page and email templates; every value is escaped or sanitised.
+
+    Methods return ``markupsafe.Markup``, so Jinja's autoescape leaves them alone and
+    escapes everything else.
+    """
+
+    name = "html"
+
+    def __init__(self) -> None:
+        from markupsafe import Markup, escape
+
+        self._markup = Markup
+        self._escape = escape
+
+    def plain(self, text: str) -> Any:
+        return self._escape(text)
+
+    def inline(self, text: str) -> Any:
+        from newsletter.safehtml import inline_html
+
+        return self._markup(inline_html(text))
+
+    def prose(self, text: str) -> Any:
+        from newsletter.safehtml import block_html
+
+        return self._markup(block_html(text))
+
+    def bold(self, text: str) -> Any:
+        return self._markup("<strong>%s</strong>") % text
+
+    def title(self, text: str) -> Any:
+        return self._markup("<h1>%s</h1>") % text
+
+    def heading(self, level: int, text: str) -> Any:
+        tag = f"h{min(level + 1, 6)}"
+        return self._markup(f"<{tag}>%s</{tag}>") % text
+
+    def link(self, text: str, url: str) -> Any:
+        from newsletter.safehtml import is_safe_url
+
+        if not is_safe_url(url):  # the models refuse these; never let one reach an href
+            return self._escape(text)
+        return self._markup('<a href="%s">%s</a>') % (url, text)
+
+    def bare_link(self, url: str) -> Any:
+        return self.link(url, url)
+
+    def labelled(self, label: str, text: str) -> Any:
+        label_html = self._markup('<strong class="label">%s:</strong> ') % label
+        if not text:
+            return self._markup("<p>%s</p>") % label_html
+        body = str(self.prose(text))
+        if body.startswith("<p>"):
+            return self._markup("<p>") + label_html + self._markup(body[3:])
+        return self._markup("<p>%s</p>") % label_html + self._markup(body)
+
+    def lead(self, text: str) -> Any:
+        lead, rest = split_lead(one_line(text))
+        if lead is None:
+            return self.inline(text)
+        return (self._markup('<strong class="lead">%s:</strong> ') % self.inline(lead)
+                + self.inline(rest) if rest else
+                self._markup('<strong class="lead">%s:</strong>') % self.inline(lead))
+
+    def claim(self, text: str) -> Any:
+        if text.lstrip().startswith("**"):
+            return self.inline(text)
+        first, rest = split_first_sentence(one_line(text))
+        return self._markup("<strong>%s</strong> %s") % (self.inline(first), self.inline(rest))
+
+    def _item_html(self, text: str, lead: bool) -> Any:
+        return self.lead(text) if lead else self.inline(text)
+
+    def bullets(self, items: Iterable[Any], *, lead: bool = False, claim: bool = False) -> Any:
+        parts = [self._markup("<ul>")]
+        for item in items:
+            text, points = _bullet_parts(item)
+            body = self.claim(text) if claim else self._item_html(text, lead)
+            parts.append(self._markup("<li>%s") % body)
+            if points:
+                parts.append(self.bullets(points, lead=lead))
+            parts.append(self._markup("</li>"))
+        parts.append(self._markup("</ul>"))
+        return self._markup("").join(parts)
+
+    def labelled_list(self, label: str, items: list[Any], *, lead: bool = False) -> Any:
+        label_html = self._markup('<strong class="label">%s:</strong>') % label
+        if self._reads_inline(items, lead):
+            return self._markup("<p>%s %s</p>") % (label_html, self._item_html(items[0], lead))
+        return (self._markup('<p class="list-label">%s</p>') % label_html
+                + self.bullets(items, lead=lead))
+
+    def rule(self) -> Any:
+        return self._markup("<hr>")
+
+
+FORMATS["html"] = HtmlFormat

@@ -212,6 +212,10 @@ class Publication(_Entry):
     archive_url: Url | None = Field(None, description="Target of the 'Back to archive' link.")
     style: Line | None = Field(None, description="Default house style for its issues.")
     language: Line = Field("en", description="Language tag of the text, e.g. 'en'.")
+    email_from: Line | None = Field(
+        None, description="From header of the email format, e.g. 'Editor <ed@example.com>'.")
+    email_to: Line | None = Field(
+        None, description="To header of the email format (a list address).")
     closing_title: Line | None = Field(
         None, description="Title of the publisher's closing block, e.g. 'How We Can Help'.")
     closing: Prose | None = Field(

@@ -9,15 +9,28 @@ from newsletter.errors import NewsletterError, UsageError
 from newsletter.loading import LoadedIssue
 from newsletter.styles import Style, builtin_templates_dir
 
-OUTPUT_FORMATS = ("md", "text")
-_EXTENSIONS = {"md": "md", "text": "txt"}
+OUTPUT_FORMATS = ("md", "text", "html")
+_EXTENSIONS = {"md": "md", "text": "txt", "html": "html"}
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _TRAILING_SPACE = re.compile(r"[ \t]+$", re.M)
 
 
 def _template_name(style: Style, output_format: str) -> str:
     specific = f"issue.{_EXTENSIONS[output_format]}.j2"
-    return specific if (style.folder / specific).is_file() else "issue.j2"
+    if output_format == "html" or (style.folder / specific).is_file():
+        return specific  # HTML has its own templates: the one for md/text would not escape
+    return "issue.j2"
+
+
+def document_title(loaded: LoadedIssue) -> str:
+    """The issue's title for a page <title> or an email subject."""
+    assert loaded.issue is not None
+    name = loaded.publication.name if loaded.publication else None
+    if loaded.issue.title and name:
+        return f"{loaded.issue.title} – {name}"
+    if loaded.issue.title:
+        return loaded.issue.title
+    return f"{name or 'Issue'} – Issue {loaded.issue.number}"
 
 
 def _tidy(text: str) -> str:
@@ -26,8 +39,12 @@ def _tidy(text: str) -> str:
     return _BLANK_RUNS.sub("\n\n", text).strip("\n") + "\n"
 
 
-def render_issue(loaded: LoadedIssue, style: Style, output_format: str) -> str:
-    """The issue as a document. The caller checks it first (see ``check_issue``)."""
+def render_issue(loaded: LoadedIssue, style: Style, output_format: str, *,
+                 for_email: bool = False) -> str:
+    """The issue as a document. The caller checks it first (see ``check_issue``).
+
+    ``for_email`` asks the HTML templates for the mail-client layout (tables, no scripts).
+    """
     import jinja2
 
     from newsletter import arrange
@@ -44,7 +61,8 @@ def render_issue(loaded: LoadedIssue, style: Style, output_format: str) -> str:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search_path),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,  # Markdown and text; the format object does the escaping
+        # Markdown and text are escaped by the format object; HTML by Jinja as well.
+        autoescape=output_format == "html",
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -62,8 +80,13 @@ def render_issue(loaded: LoadedIssue, style: Style, output_format: str) -> str:
         "noted": arrange.noted,
         "sections": arrange.sections,
         "is_group": arrange.is_group,
+        "for_email": for_email,
+        "document_title": document_title(loaded),
     }
     template_name = _template_name(style, output_format)
+    if not any((folder / template_name).is_file() for folder in search_path):
+        raise UsageError(f"style '{style.name}' has no {output_format} template "
+                         f"({style.folder / template_name})")
     try:
         template = env.get_template(template_name)
         return _tidy(template.render(context))

@@ -62,7 +62,6 @@ def _load_spec(name: str, folder: Path) -> Style:
     class Spec(BaseModel):
         model_config = ConfigDict(strict=True, extra="forbid")
         description: str
-        formats: list[str] = Field(default_factory=lambda: ["md", "text"])
         requires: Requires = Field(default_factory=Requires)
         offers: Offers = Field(default_factory=Offers)
         labels: dict[str, str] = Field(default_factory=dict)
@@ -91,7 +90,7 @@ def _load_spec(name: str, folder: Path) -> Style:
         name=name,
         folder=folder,
         description=" ".join(spec.description.split()),
-        formats=tuple(spec.formats),
+        formats=_formats(folder),
         requires_publication=tuple(spec.requires.publication),
         requires_issue=tuple(spec.requires.issue),
         requires_paper=tuple(spec.requires.paper),
@@ -100,6 +99,18 @@ def _load_spec(name: str, folder: Path) -> Style:
         offers_issue=tuple(spec.offers.issue),
         labels=spec.labels,
     )
+
+
+def _formats(folder: Path) -> tuple[str, ...]:
+    """The formats a style's folder has templates for (email is built from html + text)."""
+    shared = (folder / "issue.j2").is_file()
+    found = [name for name, specific in (("md", "issue.md.j2"), ("text", "issue.txt.j2"))
+             if shared or (folder / specific).is_file()]
+    if (folder / "issue.html.j2").is_file():
+        found.append("html")
+        if "text" in found:
+            found.append("email")
+    return tuple(found)
 
 
 def style_folders(extra_dirs: tuple[Path, ...] = ()) -> dict[str, Path]:

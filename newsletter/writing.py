@@ -25,7 +25,7 @@ def _new_file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def _temp_copy(path: Path, text: str) -> Path:
+def _temp_copy(path: Path, text: str | bytes) -> Path:
     """A fsynced hidden temporary file beside ``path`` holding ``text``."""
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -35,8 +35,9 @@ def _temp_copy(path: Path, text: str) -> Path:
     try:
         # mkstemp makes the file 0600; give it the mode a plain open() would have.
         os.chmod(temp, _new_file_mode(path))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
     except BaseException as exc:
@@ -58,7 +59,7 @@ def _sync_directory(directory: Path) -> None:
             os.close(fd)
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Replace (or create) ``path`` with ``text`` in one step."""
     temp = _temp_copy(path, text)
     try:
