@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsletter.errors import NewsletterError
+from newsletter.errors import NewsletterError, WriteError
 from newsletter.loading import ISSUE_FILE, PAPERS_DIR, paper_files
 from newsletter.styles import Style
 from newsletter.writing import create_new, directory_lock
@@ -98,7 +98,7 @@ def save_paper(issue_dir: Path, paper: Paper) -> Path:
     try:
         papers_dir.mkdir(exist_ok=True)
     except OSError as exc:
-        raise NewsletterError(f"{papers_dir}: cannot create it: {exc.strerror or exc}") from exc
+        raise WriteError(f"{papers_dir}: cannot create it: {exc.strerror or exc}") from exc
     text = paper_toml(paper)
     slug = slug_for(paper)
     with directory_lock(issue_dir):

@@ -47,13 +47,15 @@ def _fail(message: str, code: int = EXIT_PROBLEMS) -> NoReturn:
 
 def _guarded(run: Callable[[], None]) -> None:
     """Run a command body; library errors become one line, anything else exit 70."""
-    from newsletter.errors import NewsletterError, UsageError
+    from newsletter.errors import NewsletterError, UsageError, WriteError
 
     try:
         run()
     except typer.Exit:
         raise
-    except UsageError as exc:
+    except (UsageError, WriteError) as exc:
+        # A file that cannot be written (full disk, read-only folder) is, like a wrong
+        # flag, not a problem with the entries: exit 2, as for usage errors.
         _fail(str(exc), EXIT_USAGE)
     except NewsletterError as exc:
         _fail(str(exc), EXIT_PROBLEMS)

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from newsletter.errors import NewsletterError, UsageError
+from newsletter.errors import NewsletterError, UsageError, WriteError
 from newsletter.loading import ISSUE_FILE, PAPERS_DIR, find_publication_file
 from newsletter.styles import Style
 from newsletter.tomlwrite import dump_with_comments
@@ -104,7 +104,7 @@ def new_issue(directory: Path, style: Style, *, number: int, date: dt.date,
     try:
         (directory / PAPERS_DIR).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise NewsletterError(f"{directory}: cannot create it: {exc.strerror or exc}") from exc
+        raise WriteError(f"{directory}: cannot create it: {exc.strerror or exc}") from exc
     try:
         create_new(target, text)
     except FileExistsError:
