@@ -99,7 +99,9 @@ def save_paper(issue_dir: Path, paper: Paper) -> Path:
         papers_dir.mkdir(exist_ok=True)
     except OSError as exc:
         raise WriteError(f"{papers_dir}: cannot create it: {exc.strerror or exc}") from exc
-    text = paper_toml(paper)
+    from newsletter.schema import schema_comment
+
+    text = schema_comment(papers_dir / "paper.toml", "paper") + paper_toml(paper)
     slug = slug_for(paper)
     with directory_lock(issue_dir):
         ensure_new(issue_dir, title=paper.title, url=paper.url)

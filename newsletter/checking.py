@@ -10,7 +10,7 @@ from typing import Any
 
 from newsletter.errors import UsageError
 from newsletter.loading import PUBLICATION_FILE, LoadedIssue, LoadedPaper
-from newsletter.positions import PositionIndex
+from newsletter.positions import locate
 from newsletter.problems import Problem
 from newsletter.styles import Style, load_style
 from newsletter.tomlfile import Source
@@ -24,8 +24,7 @@ def _absent(data: dict[str, Any], name: str) -> bool:
 
 
 def _at(source: Source, key: str, message: str, rule: str, *, value: bool = True) -> Problem:
-    spot = PositionIndex(source.text).spot((key,))
-    line, column = (spot.value if value else spot.key) if spot else (1, 1)
+    line, column = locate(source.text, (key,), value=value)
     return Problem(source.path, line, column, message, rule)
 
 
@@ -152,3 +151,46 @@ def check_issue(loaded: LoadedIssue, style_override: str | None = None) -> list[
     problems.extend(_sections(loaded))
     problems.extend(_duplicates(loaded.papers))
     return problems
+
+
+def check_paths(paths: list[Path], style_override: str | None = None,
+                base: str | None = None) -> tuple[list[Problem], int]:
+    """Check every issue named by or found under ``paths``: files, styles, editorial lint,
+    and (with ``base``) edits to issues already published. Returns problems (each once,
+    even when a publication file is shared) and the number of files read."""
+    from newsletter.lint import check_config, lint_issue, lint_publication
+    from newsletter.loading import find_issue_dirs, load_issue
+
+    issue_dirs = find_issue_dirs(paths)
+    problems: dict[tuple[str, int, int, str], Problem] = {}
+    files: set[Path] = set()
+    checked: list[tuple[LoadedIssue, Style | None]] = []
+
+    def keep(found: list[Problem]) -> None:
+        for problem in found:
+            key = (str(problem.path.resolve()), problem.line, problem.column, problem.message)
+            problems.setdefault(key, problem)
+
+    for issue_dir in issue_dirs:
+        loaded = load_issue(issue_dir)
+        keep(check_issue(loaded, style_override))
+        style = None
+        if loaded.issue_source is not None:
+            try:
+                style, _ = resolve_style(loaded, style_override)
+            except UsageError:
+                style = None
+        keep(lint_issue(loaded, style))
+        keep(check_config(loaded))
+        checked.append((loaded, style))
+        files.add(loaded.issue_path.resolve())
+        files.update(source.path.resolve() for source in loaded.paper_sources)
+        files.update(p.path.resolve() for p in loaded.problems)
+        if loaded.publication_source is not None:
+            files.add(loaded.publication_source.path.resolve())
+    keep(lint_publication(checked))
+    if base is not None:
+        from newsletter.history import published_changes
+
+        keep(published_changes(issue_dirs, base))
+    return list(problems.values()), len(files)

@@ -148,40 +148,50 @@ def check(
         "(default: the current directory).", show_default=False)] = None,
     style: Annotated[str | None, typer.Option(
         "--style", help="Check against this house style instead of the issue's own.")] = None,
+    report_format: Annotated[str, typer.Option(
+        "--format", help="text (path:line:col: severity: message [rule]), json, github "
+        "(workflow commands that annotate a pull request) or sarif (SARIF 2.1.0).")
+    ] = "text",
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Warnings fail the check too.")] = False,
+    base: Annotated[str | None, typer.Option(
+        "--base", help="A git revision: report any change to an issue that was already "
+        "published there.")] = None,
+    list_rules: Annotated[bool, typer.Option(
+        "--list-rules", help="Print every rule id, its severity and why it exists.")] = False,
 ) -> None:
-    """Validate publication, issue and paper files, and each issue against its style.
+    """Validate publication, issue and paper files, each issue against its style, and lint.
 
     Prints one line per problem, path:line:col: severity: message [rule], then a summary.
-    Exit status: 0 clean, 1 problems found, 2 usage error.
+    Exit status: 0 clean (warnings allowed unless --strict), 1 problems, 2 usage error.
 
     Examples: newsletter check  |  newsletter check issues/012  |  newsletter check
-    issues/012/papers/03-xskill.toml
+    --format github --base origin/main  |  newsletter check --list-rules
     """
 
     def run() -> None:
-        from newsletter.checking import check_issue
-        from newsletter.loading import find_issue_dirs, load_issue
-        from newsletter.problems import Problem, has_errors, summary
+        from newsletter.checking import check_paths
+        from newsletter.errors import UsageError
+        from newsletter.problems import Severity, has_errors, summary
+        from newsletter.report import FORMATTERS, REPORT_FORMATS
 
-        issue_dirs = find_issue_dirs(paths or [Path(".")])
-        problems: dict[tuple[str, int, int, str], Problem] = {}
-        files: set[Path] = set()
-        for issue_dir in issue_dirs:
-            loaded = load_issue(issue_dir)
-            # A publication file shared by many issues is reported once, not once per issue.
-            for problem in check_issue(loaded, style):
-                key = (str(problem.path.resolve()), problem.line, problem.column,
-                       problem.message)
-                problems.setdefault(key, problem)
-            files.add(loaded.issue_path.resolve())
-            files.update(source.path.resolve() for source in loaded.paper_sources)
-            files.update(p.path.resolve() for p in loaded.problems)
-            if loaded.publication_source is not None:
-                files.add(loaded.publication_source.path.resolve())
-        found = list(problems.values())
-        _print_problems(found)
-        typer.echo(summary(found, len(files)))
-        if has_errors(found):
+        if list_rules:
+            from newsletter.rules import rule_table
+
+            typer.echo(rule_table())
+            return
+        if report_format not in REPORT_FORMATS:
+            raise UsageError(f"--format must be one of {', '.join(REPORT_FORMATS)}, "
+                             f"not '{report_format}'")
+        found, files = check_paths(paths or [Path(".")], style, base)
+        output = FORMATTERS[report_format](found)
+        if output or report_format in ("json", "sarif"):
+            typer.echo(output)
+        # Machine formats keep stdout parseable; the summary goes to stderr there.
+        typer.echo(summary(found, files), err=report_format != "text")
+        failing = has_errors(found) or (
+            strict and any(p.severity is Severity.WARNING for p in found))
+        if failing:
             raise typer.Exit(EXIT_PROBLEMS)
 
     _guarded(run)
@@ -525,6 +535,68 @@ def add_paper(
                              "(run in a terminal to be asked for them)")
         path = save_paper(directory, build_paper(fields))
         typer.echo(f"added {path}")
+
+    _guarded(run)
+
+
+# ---------------------------------------------------------------------------- init, schema
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Where to create the publication.")
+                         ] = Path("."),
+    name: Annotated[str, typer.Option("--name", help="The publication's name.")] = "",
+    style: Annotated[str, typer.Option(
+        "--style", help="Default house style of its issues.")] = "briefing",
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace files that already exist.")] = False,
+    install_spec: Annotated[str, typer.Option(
+        "--install", help="What the CI workflow pip-installs to get newsletter.")
+    ] = "newsletter",
+) -> None:
+    """Start a publication: newsletter.toml, issues/, JSON schemas for editors, a GitHub
+    Actions workflow and a pre-commit hook that run 'newsletter check'.
+
+    Refuses to overwrite existing files unless --force.
+
+    Example: newsletter init my-newsletter --name "AI Research Weekly" --style weekly
+    """
+
+    def run() -> None:
+        from newsletter.errors import UsageError
+        from newsletter.init_repo import init_publication
+        from newsletter.styles import load_style
+
+        if not name.strip():
+            raise UsageError("--name is required: the publication's name")
+        load_style(style)
+        for path in init_publication(directory, name=name.strip(), style=style, force=force,
+                                     install_spec=install_spec):
+            typer.echo(f"created {path}")
+        typer.echo(f"next: newsletter new-issue {directory / 'issues' / '001'} --number 1")
+
+    _guarded(run)
+
+
+@app.command()
+def schema(
+    kind: Annotated[str, typer.Argument(help="paper, issue or publication.")] = "paper",
+) -> None:
+    """Print the JSON Schema of an entry file, generated from the models.
+
+    Editors use it for completion and inline errors (see the README).
+
+    Example: newsletter schema paper > schemas/paper.schema.json
+    """
+
+    def run() -> None:
+        from newsletter.errors import UsageError
+        from newsletter.schema import KINDS, schema_json
+
+        if kind not in KINDS:
+            raise UsageError(f"kind must be one of {', '.join(KINDS)}, not '{kind}'")
+        typer.echo(schema_json(kind), nl=False)
 
     _guarded(run)
 

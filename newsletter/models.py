@@ -202,6 +202,26 @@ class Issue(_Entry):
         default_factory=list, description="Thematic sections, in order.")
 
 
+RuleLevel = Literal["error", "warning", "off"]
+
+
+class CheckConfig(_Entry):
+    """``[check]`` in newsletter.toml: how strict the editorial lint is."""
+
+    rules: dict[str, RuleLevel] = Field(
+        default_factory=dict,
+        description="Severity per lint rule id: error, warning or off "
+        "(see 'newsletter check --list-rules').")
+    budgets: dict[str, Annotated[int, Field(ge=1)]] = Field(
+        default_factory=dict,
+        description="Override a style's length budgets, e.g. summary_words = 150, "
+        "overview_sentences = 3.")
+    counts: dict[str, Annotated[list[Annotated[int, Field(ge=0)]],
+                                Field(min_length=2, max_length=2)]] = Field(
+        default_factory=dict,
+        description="Override a style's item counts, e.g. key_findings = [4, 5].")
+
+
 class Publication(_Entry):
     """Publication-level defaults, from the nearest ``newsletter.toml``."""
 
@@ -220,6 +240,8 @@ class Publication(_Entry):
         None, description="Title of the publisher's closing block, e.g. 'How We Can Help'.")
     closing: Prose | None = Field(
         None, description="The publisher's standing closing text, after the issue's own.")
+    check: CheckConfig = Field(
+        default_factory=CheckConfig, description="Editorial lint settings.")
 
 
 MODELS: dict[str, type[_Entry]] = {"paper": Paper, "issue": Issue, "publication": Publication}

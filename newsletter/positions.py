@@ -8,7 +8,7 @@ has a problem, so tree-sitter is imported lazily and costs nothing on clean runs
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -157,3 +157,17 @@ def dotted(path: KeyPath) -> str:
         else:
             out += f".{part}" if out else part
     return out
+
+
+@lru_cache(maxsize=32)
+def index_for(text: str) -> PositionIndex:
+    """One index per document text, reused by every problem found in it."""
+    return PositionIndex(text)
+
+
+def locate(text: str, path: KeyPath, *, value: bool = True) -> tuple[int, int]:
+    """Line and column of the value (or key) at ``path``; the file's start if not found."""
+    spot = index_for(text).spot(path) if path else None
+    if spot is None:
+        return 1, 1
+    return spot.value if value else spot.key

@@ -100,7 +100,10 @@ def new_issue(directory: Path, style: Style, *, number: int, date: dt.date,
             publication_name = name if isinstance(name, str) else None
         except (OSError, ValueError, RecursionError):
             publication_name = None
-    text = issue_toml(style, number, date, title, publication_name)
+    from newsletter.schema import schema_comment
+
+    text = schema_comment(target, "issue") + issue_toml(style, number, date, title,
+                                                         publication_name)
     try:
         (directory / PAPERS_DIR).mkdir(parents=True, exist_ok=True)
     except OSError as exc:

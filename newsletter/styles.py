@@ -39,6 +39,8 @@ class Style:
     requires_paper_not_featured: tuple[str, ...] | None
     offers_issue: tuple[str, ...]
     labels: dict[str, str]
+    budgets: dict[str, int]
+    counts: dict[str, tuple[int, int]]
 
 
 def _load_spec(name: str, folder: Path) -> Style:
@@ -64,6 +66,8 @@ def _load_spec(name: str, folder: Path) -> Style:
         description: str
         requires: Requires = Field(default_factory=Requires)
         offers: Offers = Field(default_factory=Offers)
+        budgets: dict[str, int] = Field(default_factory=dict)
+        counts: dict[str, list[int]] = Field(default_factory=dict)
         labels: dict[str, str] = Field(default_factory=dict)
 
     spec_path = folder / SPEC_FILE
@@ -86,6 +90,14 @@ def _load_spec(name: str, folder: Path) -> Style:
         if unknown:
             raise NewsletterError(
                 f"{spec_path}: requires unknown {kind} field(s): {', '.join(unknown)}")
+    budget_fields = {key.rsplit("_", 1)[0] for key in spec.budgets}
+    unknown = sorted((budget_fields | set(spec.counts)) - set(Paper.model_fields))
+    bad_units = sorted(k for k in spec.budgets if not k.endswith(("_words", "_sentences")))
+    bad_counts = sorted(k for k, v in spec.counts.items() if len(v) != 2 or v[0] > v[1])
+    if unknown or bad_units or bad_counts:
+        raise NewsletterError(
+            f"{spec_path}: budgets and counts must name paper fields, budgets end in _words "
+            f"or _sentences, counts are [low, high]: {', '.join(unknown + bad_units + bad_counts)}")
     return Style(
         name=name,
         folder=folder,
@@ -98,6 +110,8 @@ def _load_spec(name: str, folder: Path) -> Style:
                                      if spec.requires.paper_not_featured is not None else None),
         offers_issue=tuple(spec.offers.issue),
         labels=spec.labels,
+        budgets=spec.budgets,
+        counts={name: (low, high) for name, (low, high) in spec.counts.items()},
     )
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from newsletter.positions import PositionIndex, dotted, resolve
+from newsletter.positions import dotted, index_for, resolve
 from newsletter.problems import Problem
 from newsletter.tomlfile import Source
 
@@ -122,7 +122,7 @@ def validate(source: Source, model: type[M]) -> tuple[M | None, list[Problem]]:
         return model.model_validate(source.data), []
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
-    index = PositionIndex(source.text)
+    index = index_for(source.text)
     problems = []
     for error in errors:
         path, _, message, rule = describe(error, source.data, model)

@@ -65,11 +65,15 @@ def flagged_fields(check_stdout: str) -> dict[str, set[str]]:
 def paper_args(style: str) -> list[str]:
     """add-paper flags giving a value to every paper field the style requires."""
     flags = {**TEXT_FLAGS, **LIST_FLAGS, **OTHER_FLAGS}
+    chosen = load_style(style)
     args: list[str] = []
-    for field in load_style(style).requires_paper:
+    for field in chosen.requires_paper:
         value = {"url": "https://arxiv.org/abs/2604.00001", "score": "8.5",
                  "section": SECTION}.get(field, f"Some {field.replace('_', ' ')}.")
-        args += [flags[field], value]
+        # As many list items as the style shows, so the paper is lint-clean as well.
+        repeat = chosen.counts[field][0] if field in chosen.counts else 1
+        for _ in range(repeat):
+            args += [flags[field], value]
     return args
 
 

@@ -1,0 +1,231 @@
+"""Editorial lint: what a careful editor would flag, over one issue or a whole publication.
+
+Every check is a pass over data already loaded, keyed by indexes (never pairwise scans),
+so a publication of thousands of papers costs the same per paper as a single issue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newsletter.loading import LoadedIssue
+from newsletter.positions import KeyPath, locate
+from newsletter.problems import Problem, Severity
+from newsletter.rules import RULES
+from newsletter.styles import Style
+from newsletter.tomlfile import Source
+
+_PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME|XXX|lorem ipsum|lorem|ipsum dolor)\b",
+                          re.IGNORECASE)
+_SENTENCE = re.compile(r"[.!?](?:\s|$)")
+_ARXIV = re.compile(r"arxiv\.org/(?:abs|pdf|html)/(?P<id>\d{4}\.\d{4,5})(?:v\d+)?", re.I)
+_DOI = re.compile(r"(?:doi\.org/|doi:)(?P<doi>10\.\d{4,9}/\S+)", re.I)
+_HTTP_LINK = re.compile(r"(?<![\w/])http://[^\s)>\]]+")
+
+
+def today() -> dt.date:
+    """The date 'future' is measured from (a function so tests can fix it)."""
+    return dt.date.today()
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    """Severities, budgets and counts after the publication's [check] overrides."""
+
+    levels: dict[str, str]
+    budgets: dict[str, int]
+    counts: dict[str, tuple[int, int]]
+
+    @classmethod
+    def for_issue(cls, loaded: LoadedIssue, style: Style | None) -> LintSettings:
+        config = loaded.publication.check if loaded.publication is not None else None
+        budgets = dict(style.budgets) if style else {}
+        counts = dict(style.counts) if style else {}
+        levels: dict[str, str] = {}
+        if config is not None:
+            budgets.update(config.budgets)
+            counts.update({k: (v[0], v[1]) for k, v in config.counts.items()})
+            levels.update(config.rules)
+        return cls(levels, budgets, counts)
+
+    def severity(self, rule: str) -> Severity | None:
+        level = self.levels.get(rule)
+        if level == "off":
+            return None
+        if level is not None:
+            return Severity(level)
+        return RULES[rule].severity
+
+
+class _Collector:
+    def __init__(self, settings: LintSettings) -> None:
+        self.settings = settings
+        self.problems: list[Problem] = []
+
+    def add(self, source: Source, path: KeyPath, rule: str, message: str) -> None:
+        severity = self.settings.severity(rule)
+        if severity is None:
+            return
+        line, column = locate(source.text, path)
+        self.problems.append(Problem(source.path, line, column, message, rule, severity))
+
+
+def _strings(data: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
+    """Every string value in parsed TOML, with its key path."""
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, (*path, index))
+
+
+def _sources(loaded: LoadedIssue) -> list[Source]:
+    found = [loaded.issue_source] if loaded.issue_source else []
+    return found + list(loaded.paper_sources)
+
+
+def _text_checks(loaded: LoadedIssue, out: _Collector) -> None:
+    sources = _sources(loaded)
+    if loaded.publication_source is not None:
+        sources.append(loaded.publication_source)
+    for source in sources:
+        for path, value in _strings(source.data):
+            match = _PLACEHOLDER.search(value)
+            if match:
+                out.add(source, path, "placeholder-text",
+                        f"'{match.group(0)}' left in the text; finish it before publishing")
+            link = _HTTP_LINK.search(value)
+            if link:
+                out.add(source, path, "insecure-link",
+                        f"{link.group(0)[:80]} is not https; use the https address if there "
+                        "is one")
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _sentences(text: str) -> int:
+    return max(1, len(_SENTENCE.findall(text.strip())))
+
+
+_MEASURES: dict[str, tuple[Callable[[str], int], str]] = {
+    "words": (_words, "words"), "sentences": (_sentences, "sentences")}
+
+
+def _budget_checks(loaded: LoadedIssue, out: _Collector) -> None:
+    budgets = out.settings.budgets
+    counts = out.settings.counts
+    for source in loaded.paper_sources:
+        data = source.data
+        for key, limit in budgets.items():
+            field, unit = key.rsplit("_", 1)
+            value = data.get(field)
+            measure, noun = _MEASURES[unit]
+            texts = [(f"{field}", value)] if isinstance(value, str) else []
+            for path, text in texts:
+                size = measure(text)
+                if size > limit:
+                    out.add(source, (path,), "over-budget",
+                            f"{field} has {size} {noun}; the style's budget is {limit}")
+        for field, (low, high) in counts.items():
+            value = data.get(field)
+            if isinstance(value, list) and value and not low <= len(value) <= high:
+                wanted = f"{low}" if low == high else f"{low}–{high}"
+                out.add(source, (field,), "item-count",
+                        f"{field} has {len(value)} items; the style shows {wanted}")
+        if data.get("hidden_gem") is True and "score" not in data:
+            out.add(source, ("hidden_gem",), "gem-without-score",
+                    "a hidden gem has no score; the tier is ordered by score")
+
+
+def lint_issue(loaded: LoadedIssue, style: Style | None) -> list[Problem]:
+    """Lint one issue on its own."""
+    out = _Collector(LintSettings.for_issue(loaded, style))
+    _text_checks(loaded, out)
+    _budget_checks(loaded, out)
+    if loaded.issue is not None and loaded.issue_source is not None \
+            and loaded.issue.date > today():
+        out.add(loaded.issue_source, ("date",), "date-order",
+                f"the date {loaded.issue.date} is in the future")
+    return out.problems
+
+
+def paper_key(url: str | None, title: str) -> tuple[str, ...]:
+    """Keys that identify a paper across issues: arXiv id (any version, abs or pdf), DOI
+    (case-insensitive), normalised URL, normalised title."""
+    keys = [f"title:{' '.join(title.casefold().split())}"]
+    if url:
+        arxiv = _ARXIV.search(url)
+        doi = _DOI.search(url)
+        if arxiv:
+            keys.append(f"arxiv:{arxiv.group('id')}")
+        elif doi:
+            keys.append(f"doi:{doi.group('doi').lower().rstrip('/')}")
+        else:
+            bare = re.sub(r"^https?://(www\.)?", "", url.strip()).rstrip("/")
+            host, _, rest = bare.partition("/")
+            keys.append(f"url:{host.lower()}/{rest}")
+    return tuple(keys)
+
+
+def lint_publication(issues: list[tuple[LoadedIssue, Style | None]]) -> list[Problem]:
+    """Rules that compare issues: a paper covered twice, dates out of order."""
+    problems: list[Problem] = []
+    numbered = sorted((pair for pair in issues if pair[0].issue is not None),
+                      key=lambda pair: pair[0].issue.number)  # type: ignore[union-attr]
+    seen: dict[str, tuple[int, Path]] = {}
+    previous: tuple[int, dt.date] | None = None
+    for loaded, style in numbered:
+        assert loaded.issue is not None and loaded.issue_source is not None
+        out = _Collector(LintSettings.for_issue(loaded, style))
+        number = loaded.issue.number
+        if previous is not None and loaded.issue.date < previous[1] and number > previous[0]:
+            out.add(loaded.issue_source, ("date",), "date-order",
+                    f"issue {number} is dated {loaded.issue.date}, before issue "
+                    f"{previous[0]} ({previous[1]})")
+        previous = (number, loaded.issue.date)
+        for item in loaded.papers:
+            keys = paper_key(item.paper.url, item.paper.title)
+            earlier = next((seen[k] for k in keys if k in seen and seen[k][0] != number), None)
+            if earlier is not None:
+                out.add(item.source, ("url",) if item.paper.url else ("title",),
+                        "covered-before",
+                        f"already covered in issue {earlier[0]} "
+                        f"({Problem(earlier[1], 1, 1, '', '').display_path()})")
+            for key in keys:
+                seen.setdefault(key, (number, item.source.path))
+        problems.extend(out.problems)
+    return problems
+
+
+def check_config(loaded: LoadedIssue) -> list[Problem]:
+    """Rule ids named in [check.rules] must exist and be configurable."""
+    import difflib
+
+    if loaded.publication is None or loaded.publication_source is None:
+        return []
+    problems = []
+    for rule_id in loaded.publication.check.rules:
+        rule = RULES.get(rule_id)
+        if rule is not None and rule.configurable:
+            continue
+        line, column = locate(loaded.publication_source.text, ("check", "rules", rule_id),
+                              value=False)
+        if rule is None:
+            close = difflib.get_close_matches(rule_id, list(RULES), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            message = f"unknown rule '{rule_id}'{hint} (see 'newsletter check --list-rules')"
+        else:
+            message = f"rule '{rule_id}' is not configurable: its files cannot be used as is"
+        problems.append(Problem(loaded.publication_source.path, line, column, message,
+                                "invalid-value"))
+    return problems
