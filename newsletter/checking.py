@@ -5,6 +5,7 @@ Returns problems as data and never stops at the first; the CLI decides how to pr
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -163,12 +164,12 @@ def check_paths(paths: list[Path], style_override: str | None = None,
 
     issue_dirs = find_issue_dirs(paths)
     problems: dict[tuple[str, int, int, str], Problem] = {}
-    files: set[Path] = set()
+    files: set[str] = set()
     checked: list[tuple[LoadedIssue, Style | None]] = []
 
     def keep(found: list[Problem]) -> None:
         for problem in found:
-            key = (str(problem.path.resolve()), problem.line, problem.column, problem.message)
+            key = (os.path.abspath(problem.path), problem.line, problem.column, problem.message)
             problems.setdefault(key, problem)
 
     for issue_dir in issue_dirs:
@@ -183,11 +184,24 @@ def check_paths(paths: list[Path], style_override: str | None = None,
         keep(lint_issue(loaded, style))
         keep(check_config(loaded))
         checked.append((loaded, style))
-        files.add(loaded.issue_path.resolve())
-        files.update(source.path.resolve() for source in loaded.paper_sources)
-        files.update(p.path.resolve() for p in loaded.problems)
+        # abspath, not resolve(): no system call per file, and the publication file is
+        # always reached by the same path from its issues.
+        files.add(os.path.abspath(loaded.issue_path))
+        files.update(os.path.abspath(source.path) for source in loaded.paper_sources)
+        files.update(os.path.abspath(p.path) for p in loaded.problems)
         if loaded.publication_source is not None:
-            files.add(loaded.publication_source.path.resolve())
+            files.add(os.path.abspath(loaded.publication_source.path))
+    if not issue_dirs:
+        # A new publication with no issue yet: its newsletter.toml is all there is to check.
+        for path in paths:
+            if path.is_dir() and (path / PUBLICATION_FILE).is_file():
+                empty = LoadedIssue(directory=path)
+                from newsletter.loading import load_publication
+
+                load_publication(path / PUBLICATION_FILE, empty)
+                keep(empty.problems)
+                keep(check_config(empty))
+                files.add(os.path.abspath(path / PUBLICATION_FILE))
     keep(lint_publication(checked))
     if base is not None:
         from newsletter.history import published_changes

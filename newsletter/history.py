@@ -12,8 +12,10 @@ from newsletter.problems import Problem
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                              check=False)
+        # quotePath off and NUL-separated lists: names with spaces or accents come back as
+        # they are, not C-quoted or split at the space.
+        return subprocess.run(["git", "-c", "core.quotePath=false", *args], cwd=cwd,
+                              capture_output=True, text=True, check=False)
     except FileNotFoundError:
         raise UsageError("--base needs git, which is not installed") from None
 
@@ -42,9 +44,11 @@ def published_changes(issue_dirs: list[Path], base: str) -> list[Problem]:
             continue
         if was.get("status") != "published":
             continue
-        changed = _git(["diff", "--name-only", base, "--", relative], top)
-        untracked = _git(["ls-files", "--others", "--exclude-standard", "--", relative], top)
-        for name in sorted({*changed.stdout.split(), *untracked.stdout.split()}):
+        changed = _git(["diff", "--name-only", "-z", base, "--", relative], top)
+        untracked = _git(["ls-files", "-z", "--others", "--exclude-standard", "--", relative],
+                         top)
+        names = {*changed.stdout.split("\0"), *untracked.stdout.split("\0")} - {""}
+        for name in sorted(names):
             problems.append(Problem(
                 top / name, 1, 1,
                 f"changed since {base}, where issue {was.get('number', '?')} was already "

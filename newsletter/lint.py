@@ -22,7 +22,12 @@ from newsletter.tomlfile import Source
 
 _PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME|XXX|lorem ipsum|lorem|ipsum dolor)\b",
                           re.IGNORECASE)
-_SENTENCE = re.compile(r"[.!?](?:\s|$)")
+_PLACEHOLDER_WORDS = ("todo", "tbd", "fixme", "xxx", "lorem", "ipsum")
+# A sentence ends at . ! ? before a space and a capital (or the end), but not after the
+# abbreviations research prose is full of.
+_SENTENCE = re.compile(
+    r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<!\bal)(?<!\bFig)(?<!\bapprox)(?<!\bcf)"
+    r"[.!?](?=\s+[A-Z0-9\"“(]|\s*$)")
 _ARXIV = re.compile(r"arxiv\.org/(?:abs|pdf|html)/(?P<id>\d{4}\.\d{4,5})(?:v\d+)?", re.I)
 _DOI = re.compile(r"(?:doi\.org/|doi:)(?P<doi>10\.\d{4,9}/\S+)", re.I)
 _HTTP_LINK = re.compile(r"(?<![\w/])http://[^\s)>\]]+")
@@ -97,6 +102,11 @@ def _text_checks(loaded: LoadedIssue, out: _Collector) -> None:
     if loaded.publication_source is not None:
         sources.append(loaded.publication_source)
     for source in sources:
+        # Most files have neither; plain substring tests on the raw text (much faster than
+        # the regex) spare walking their values.
+        folded = source.text.casefold()
+        if not (any(word in folded for word in _PLACEHOLDER_WORDS) or "http://" in folded):
+            continue
         for path, value in _strings(source.data):
             match = _PLACEHOLDER.search(value)
             if match:
@@ -178,7 +188,19 @@ def paper_key(url: str | None, title: str) -> tuple[str, ...]:
 
 
 def lint_publication(issues: list[tuple[LoadedIssue, Style | None]]) -> list[Problem]:
-    """Rules that compare issues: a paper covered twice, dates out of order."""
+    """Rules that compare issues of one publication (issues sharing a newsletter.toml)."""
+    publications: dict[Path | None, list[tuple[LoadedIssue, Style | None]]] = {}
+    for pair in issues:
+        source = pair[0].publication_source
+        publications.setdefault(source.path if source else None, []).append(pair)
+    problems: list[Problem] = []
+    for members in publications.values():
+        problems.extend(_compare_issues(members))
+    return problems
+
+
+def _compare_issues(issues: list[tuple[LoadedIssue, Style | None]]) -> list[Problem]:
+    """A paper covered twice, dates out of order."""
     problems: list[Problem] = []
     numbered = sorted((pair for pair in issues if pair[0].issue is not None),
                       key=lambda pair: pair[0].issue.number)  # type: ignore[union-attr]

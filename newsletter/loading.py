@@ -92,15 +92,20 @@ def _load(path: Path, model: type[M], loaded: LoadedIssue) -> tuple[Source | Non
     return source, value
 
 
+def load_publication(path: Path, loaded: LoadedIssue) -> None:
+    from newsletter.models import Publication
+
+    loaded.publication_source, loaded.publication = _load(path, Publication, loaded)
+
+
 def load_issue(directory: Path) -> LoadedIssue:
     """Read and validate an issue directory; never raises for bad content."""
-    from newsletter.models import Issue, Paper, Publication
+    from newsletter.models import Issue, Paper
 
     loaded = LoadedIssue(directory=directory)
     publication_path = find_publication_file(directory)
     if publication_path is not None:
-        loaded.publication_source, loaded.publication = _load(
-            publication_path, Publication, loaded)
+        load_publication(publication_path, loaded)
     loaded.issue_source, loaded.issue = _load(directory / ISSUE_FILE, Issue, loaded)
     for path in paper_files(directory):
         source, paper = _load(path, Paper, loaded)
@@ -152,7 +157,7 @@ def find_issue_dirs(paths: Iterable[Path]) -> list[Path]:
             add(issue_dir)
             continue
         issues = list(_walk_for_issues(path))
-        if not issues:
+        if not issues and not (path / PUBLICATION_FILE).is_file():
             raise UsageError(f"{path}: no {ISSUE_FILE} found here or below")
         for issue_dir in issues:
             add(issue_dir)

@@ -34,13 +34,8 @@ def _not_blank(value: str) -> str:
     return value
 
 
-def _single_line(value: str) -> str:
-    if "\n" in value or "\r" in value:
-        raise ValueError("must be a single line")
-    return value
-
-
 _http_url = TypeAdapter(HttpUrl)
+_SPACE = re.compile(r"\s")
 
 # Markdown link targets: inline links, autolinks and reference definitions.
 _MARKDOWN_TARGETS = re.compile(
@@ -67,7 +62,7 @@ def _safe_links(value: str) -> str:
 def _http_or_https(value: str) -> str:
     # Validate with pydantic's HttpUrl (which refuses javascript:, data:, ftp: ...) but keep
     # the editor's spelling: HttpUrl would add a trailing slash to a bare host.
-    if any(ch.isspace() for ch in value):
+    if _SPACE.search(value):
         raise ValueError("must be an http:// or https:// URL without spaces")
     try:
         _http_url.validate_python(value)
@@ -76,19 +71,23 @@ def _http_or_https(value: str) -> str:
     return value
 
 
-Line = Annotated[str, Field(max_length=LINE_MAX), AfterValidator(_not_blank),
-                 AfterValidator(_single_line), AfterValidator(_safe_links)]
+# The Field constraints also go into the JSON Schema, so editors flag what check flags.
+SINGLE_LINE = r"^[^\r\n]*$"
+HTTP_URL = r"^[hH][tT][tT][pP][sS]?://[^\s]+$"
+
+Line = Annotated[str, Field(min_length=1, max_length=LINE_MAX, pattern=SINGLE_LINE),
+                 AfterValidator(_not_blank), AfterValidator(_safe_links)]
 """One line of plain text: a title, a name, a label."""
 
-Item = Annotated[str, Field(max_length=ITEM_MAX), AfterValidator(_not_blank),
+Item = Annotated[str, Field(min_length=1, max_length=ITEM_MAX), AfterValidator(_not_blank),
                  AfterValidator(_safe_links)]
 """One bullet: inline Markdown, often 'Lead term: explanation'."""
 
-Prose = Annotated[str, Field(max_length=PROSE_MAX), AfterValidator(_not_blank),
+Prose = Annotated[str, Field(min_length=1, max_length=PROSE_MAX), AfterValidator(_not_blank),
                   AfterValidator(_safe_links)]
 """Inline Markdown; a blank line separates paragraphs."""
 
-Url = Annotated[str, Field(max_length=2_000), AfterValidator(_http_or_https)]
+Url = Annotated[str, Field(max_length=2_000, pattern=HTTP_URL), AfterValidator(_http_or_https)]
 
 Score = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
 
@@ -205,6 +204,26 @@ class Issue(_Entry):
 RuleLevel = Literal["error", "warning", "off"]
 
 
+def _budget_key(key: str) -> str:
+    field, _, unit = key.rpartition("_")
+    if unit not in ("words", "sentences") or field not in Paper.model_fields:
+        raise ValueError("must be a paper field followed by _words or _sentences, "
+                         "e.g. summary_words")
+    return key
+
+
+def _count_field(key: str) -> str:
+    if key not in Paper.model_fields:
+        raise ValueError("must name a paper field that holds a list, e.g. key_findings")
+    return key
+
+
+def _count_range(value: list[int]) -> list[int]:
+    if value[0] > value[1]:
+        raise ValueError("must be [fewest, most] with fewest <= most")
+    return value
+
+
 class CheckConfig(_Entry):
     """``[check]`` in newsletter.toml: how strict the editorial lint is."""
 
@@ -212,12 +231,14 @@ class CheckConfig(_Entry):
         default_factory=dict,
         description="Severity per lint rule id: error, warning or off "
         "(see 'newsletter check --list-rules').")
-    budgets: dict[str, Annotated[int, Field(ge=1)]] = Field(
+    budgets: dict[Annotated[str, AfterValidator(_budget_key)],
+                  Annotated[int, Field(ge=1)]] = Field(
         default_factory=dict,
         description="Override a style's length budgets, e.g. summary_words = 150, "
         "overview_sentences = 3.")
-    counts: dict[str, Annotated[list[Annotated[int, Field(ge=0)]],
-                                Field(min_length=2, max_length=2)]] = Field(
+    counts: dict[Annotated[str, AfterValidator(_count_field)],
+                 Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=2, max_length=2),
+                           AfterValidator(_count_range)]] = Field(
         default_factory=dict,
         description="Override a style's item counts, e.g. key_findings = [4, 5].")
 

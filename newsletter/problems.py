@@ -32,8 +32,10 @@ class Problem:
             return str(self.path)
 
     def as_text(self) -> str:
+        # One problem, one line: a line break quoted from a file is shown escaped.
+        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
         return (f"{self.display_path()}:{self.line}:{self.column}: "
-                f"{self.severity.value}: {self.message} [{self.rule}]")
+                f"{self.severity.value}: {message} [{self.rule}]")
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:

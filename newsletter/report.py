@@ -17,6 +17,12 @@ def _uri(path: Path) -> str:
     return Path(Problem(path, 1, 1, "", "").display_path()).as_posix()
 
 
+def _sarif_uri(path: Path) -> str:
+    from urllib.parse import quote
+
+    return quote(_uri(path))  # a URI reference: spaces and non-ASCII percent-encoded
+
+
 def as_json(problems: list[Problem]) -> str:
     return json.dumps([
         {"path": _uri(p.path), "line": p.line, "column": p.column,
@@ -57,7 +63,7 @@ def as_sarif(problems: list[Problem]) -> str:
         "level": p.severity.value,
         "message": {"text": p.message},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": _uri(p.path)},
+            "artifactLocation": {"uri": _sarif_uri(p.path)},
             "region": {"startLine": p.line, "startColumn": p.column},
         }}],
     } for p in sort_problems(problems)]

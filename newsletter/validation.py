@@ -84,8 +84,14 @@ def _message(error: dict[str, Any], key: str, model: type[BaseModel],
         limit = error.get("ctx", {}).get("max_length")
         unit = "characters" if kind == "string_too_long" else "items"
         return f"{key} is too long (at most {limit} {unit})", "too-long"
-    if kind == "too_short":
+    if kind in ("too_short", "string_too_short"):
         return f"{key} must not be empty", "invalid-value"
+    if kind == "string_pattern_mismatch":
+        from newsletter.models import HTTP_URL
+
+        if error.get("ctx", {}).get("pattern") == HTTP_URL:
+            return f"{key} must be an http:// or https:// URL", "invalid-value"
+        return f"{key} must be a single line", "invalid-value"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         bound = next(iter(error.get("ctx", {}).values()), "")
         word = {"greater_than_equal": "at least", "less_than_equal": "at most",
