@@ -155,14 +155,28 @@ def check_issue(loaded: LoadedIssue, style_override: str | None = None) -> list[
 
 
 def check_paths(paths: list[Path], style_override: str | None = None,
-                base: str | None = None) -> tuple[list[Problem], int]:
+                base: str | None = None, *, use_cache: bool = True) -> tuple[list[Problem], int]:
     """Check every issue named by or found under ``paths``: files, styles, editorial lint,
     and (with ``base``) edits to issues already published. Returns problems (each once,
-    even when a publication file is shared) and the number of files read."""
+    even when a publication file is shared) and the number of files read.
+
+    With ``use_cache``, entries unchanged since the last run (same bytes) are taken from
+    the publication's cache instead of being parsed and validated again."""
+    from newsletter.cache import EntryCache
     from newsletter.lint import check_config, lint_issue, lint_publication
-    from newsletter.loading import find_issue_dirs, load_issue
+    from newsletter.loading import find_issue_dirs, find_publication_file, load_issue
 
     issue_dirs = find_issue_dirs(paths)
+    caches: dict[Path | None, EntryCache] = {}
+
+    def cache_for(issue_dir: Path) -> EntryCache | None:
+        if not use_cache:
+            return None
+        publication = find_publication_file(issue_dir)
+        root = publication.parent if publication is not None else issue_dir
+        if root not in caches:
+            caches[root] = EntryCache(root)
+        return caches[root]
     problems: dict[tuple[str, int, int, str], Problem] = {}
     files: set[str] = set()
     checked: list[tuple[LoadedIssue, Style | None]] = []
@@ -173,7 +187,7 @@ def check_paths(paths: list[Path], style_override: str | None = None,
             problems.setdefault(key, problem)
 
     for issue_dir in issue_dirs:
-        loaded = load_issue(issue_dir)
+        loaded = load_issue(issue_dir, cache_for(issue_dir))
         keep(check_issue(loaded, style_override))
         style = None
         if loaded.issue_source is not None:
@@ -203,6 +217,8 @@ def check_paths(paths: list[Path], style_override: str | None = None,
                 keep(check_config(empty))
                 files.add(os.path.abspath(path / PUBLICATION_FILE))
     keep(lint_publication(checked))
+    for cache in caches.values():
+        cache.save()
     if base is not None:
         from newsletter.history import published_changes
 

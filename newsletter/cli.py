@@ -159,6 +159,9 @@ def check(
         "published there.")] = None,
     list_rules: Annotated[bool, typer.Option(
         "--list-rules", help="Print every rule id, its severity and why it exists.")] = False,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Parse every file again instead of reusing unchanged entries "
+        "from .newsletter-cache/.")] = False,
 ) -> None:
     """Validate publication, issue and paper files, each issue against its style, and lint.
 
@@ -183,7 +186,7 @@ def check(
         if report_format not in REPORT_FORMATS:
             raise UsageError(f"--format must be one of {', '.join(REPORT_FORMATS)}, "
                              f"not '{report_format}'")
-        found, files = check_paths(paths or [Path(".")], style, base)
+        found, files = check_paths(paths or [Path(".")], style, base, use_cache=not no_cache)
         output = FORMATTERS[report_format](found)
         if output or report_format in ("json", "sarif"):
             typer.echo(output)

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, TypeVar
 
 from newsletter.errors import UsageError
 from newsletter.problems import Problem
-from newsletter.tomlfile import Source, read_toml
+from newsletter.tomlfile import Source
 
 if TYPE_CHECKING:
+    from newsletter.cache import EntryCache
     from newsletter.models import Issue, Paper, Publication
 
 M = TypeVar("M")
@@ -78,37 +79,63 @@ def paper_files(directory: Path) -> list[Path]:
                   if p.suffix == ".toml" and not p.name.startswith("."))
 
 
-def _load(path: Path, model: type[M], loaded: LoadedIssue) -> tuple[Source | None, M | None]:
+def _load(path: Path, model: type[M], loaded: LoadedIssue,
+          cache: EntryCache | None = None) -> tuple[Source | None, M | None]:
+    from newsletter.tomlfile import decode, parse, read_bytes
     from newsletter.validation import validate
 
     loaded.files_read += 1
-    source, problem = read_toml(path)
-    if source is None:
+    raw, problem = read_bytes(path)
+    text = None
+    if raw is not None:
+        text, problem = decode(path, raw)
+    if raw is None or text is None:
         assert problem is not None
         loaded.problems.append(problem)
         return None, None
+    content_hash = b""
+    if cache is not None:
+        from newsletter.cache import digest
+
+        content_hash = digest(raw)
+        hit = cache.get(path, content_hash)
+        if hit is not None:
+            return Source(path, text, hit[0]), hit[1]
+    data, problem = parse(path, text)
+    if data is None:
+        assert problem is not None
+        loaded.problems.append(problem)
+        return None, None
+    source = Source(path, text, data)
     value, problems = validate(source, model)  # type: ignore[type-var]
     loaded.problems.extend(problems)
+    if cache is not None and value is not None:
+        cache.put(path, content_hash, data, value)
     return source, value
 
 
-def load_publication(path: Path, loaded: LoadedIssue) -> None:
+def load_publication(path: Path, loaded: LoadedIssue,
+                     cache: EntryCache | None = None) -> None:
     from newsletter.models import Publication
 
-    loaded.publication_source, loaded.publication = _load(path, Publication, loaded)
+    loaded.publication_source, loaded.publication = _load(path, Publication, loaded, cache)
 
 
-def load_issue(directory: Path) -> LoadedIssue:
-    """Read and validate an issue directory; never raises for bad content."""
+def load_issue(directory: Path, cache: EntryCache | None = None) -> LoadedIssue:
+    """Read and validate an issue directory; never raises for bad content.
+
+    With ``cache``, files whose bytes are unchanged since a previous run are not parsed
+    or validated again.
+    """
     from newsletter.models import Issue, Paper
 
     loaded = LoadedIssue(directory=directory)
     publication_path = find_publication_file(directory)
     if publication_path is not None:
-        load_publication(publication_path, loaded)
-    loaded.issue_source, loaded.issue = _load(directory / ISSUE_FILE, Issue, loaded)
+        load_publication(publication_path, loaded, cache)
+    loaded.issue_source, loaded.issue = _load(directory / ISSUE_FILE, Issue, loaded, cache)
     for path in paper_files(directory):
-        source, paper = _load(path, Paper, loaded)
+        source, paper = _load(path, Paper, loaded, cache)
         if source is not None:
             loaded.paper_sources.append(source)
         if source is not None and paper is not None:
