@@ -82,7 +82,8 @@ class TextFormat:
         if text.startswith(name) and rest[:1] in (" ", ",", ":", "'", "’"):
             space = " " if rest[:1] == " " else ""
             return self.bold(self.plain(name)) + space + self.inline(rest)
-        return f"{self.bold(self.plain(name))}: {self.inline(text)}"
+        # Concatenation, not an f-string: in HTML the parts are Markup and must stay so.
+        return self.bold(self.plain(name)) + ": " + self.inline(text)
 
     def _item(self, text: str, lead: bool) -> str:
         return self.lead(text) if lead else self.inline(text)

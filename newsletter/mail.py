@@ -21,7 +21,13 @@ def inline_css(html: str) -> str:
         load_remote_stylesheets=False,  # an email carries no external resources
         resolve_css_variables=True,     # most mail clients do not know var(--x)
     )
-    return inliner.inline(html)
+    inlined = inliner.inline(html)
+    # css-inline puts the kept @media rules first in <head>; the charset declaration must
+    # stay within the first 1024 bytes, so it goes back to the top.
+    charset = '<meta charset="utf-8">'
+    if charset in inlined and "<head>" in inlined:
+        inlined = inlined.replace(charset, "", 1).replace("<head>", "<head>" + charset, 1)
+    return inlined
 
 
 def _address_header(value: str, flag: str) -> str:

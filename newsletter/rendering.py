@@ -26,7 +26,7 @@ def document_title(loaded: LoadedIssue) -> str:
     """The issue's title for a page <title> or an email subject."""
     assert loaded.issue is not None
     name = loaded.publication.name if loaded.publication else None
-    if loaded.issue.title and name:
+    if loaded.issue.title and name and name.casefold() not in loaded.issue.title.casefold():
         return f"{loaded.issue.title} – {name}"
     if loaded.issue.title:
         return loaded.issue.title
