@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import EXAMPLES, STYLES, Run
 
 GOLDEN = Path(__file__).parent / "golden"
-EXTENSIONS = {"md": "md", "text": "txt"}
+EXTENSIONS = {"md": "md", "text": "txt", "html": "html"}
 
 
 def _compare_with_golden(actual: str, golden: Path, update: bool) -> None:
@@ -30,7 +30,7 @@ def _compare_with_golden(actual: str, golden: Path, update: bool) -> None:
                     "diff of tests/golden/ before committing.", pytrace=False)
 
 
-@pytest.mark.parametrize("output_format", ["md", "text"])
+@pytest.mark.parametrize("output_format", ["md", "text", "html"])
 @pytest.mark.parametrize("style", STYLES)
 def test_example_matches_golden(run: Run, style: str, output_format: str,
                                 update_goldens: bool) -> None:
