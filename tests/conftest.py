@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,3 +67,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))
+
+
+def compare_with_golden(actual: str, golden: Path, update: bool) -> None:
+    """Fail with a unified diff when ``actual`` differs from the golden file; with
+    ``--update-goldens``, rewrite the golden file instead (review its diff before
+    committing)."""
+    if update:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(actual, encoding="utf-8")
+        return
+    assert golden.exists(), f"{golden} is missing; run pytest --update-goldens and review it"
+    expected = golden.read_text(encoding="utf-8")
+    if actual != expected:
+        diff = "".join(difflib.unified_diff(
+            expected.splitlines(keepends=True), actual.splitlines(keepends=True),
+            fromfile=f"{golden.name} (golden)", tofile=f"{golden.name} (now)", n=2))
+        pytest.fail(f"output differs from {golden.name}:\n{diff}\n"
+                    "If the change is intended, run pytest --update-goldens and review the "
+                    "diff of tests/golden/ before committing.", pytrace=False)

@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 from newsletter.cli import app
 from newsletter.loading import load_issue
 from newsletter.styles import all_styles
+from tests.tooling import need
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -46,18 +47,8 @@ HTML_STYLES = sorted(style.name for style in all_styles() if "html" in style.for
 STYLE_VIEWPORTS = [(style, viewport) for style in HTML_STYLES for viewport in VIEWPORTS]
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-def need(available: bool, what: str) -> None:
-    """Skip locally when a tool is missing; fail under CI, where every check must run."""
-    if available:
-        return
-    if in_ci():
-        pytest.fail(f"{what} (CI is set: a missing tool fails instead of skipping)",
-                    pytrace=False)
-    pytest.skip(what)
 
 
 def render_page(style: str, output: Path) -> Path:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -26,11 +25,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from newsletter.cli import app
 from newsletter.loading import load_issue
 from newsletter.styles import all_styles
+from tests.tooling import need, render
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -78,28 +76,10 @@ TOLERATED = {
 }
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-def need(available: bool, what: str) -> None:
-    """Skip locally when a tool is missing; fail under CI, where every check must run."""
-    if available:
-        return
-    if in_ci():
-        pytest.fail(f"{what} (CI is set: a missing tool fails instead of skipping)",
-                    pytrace=False)
-    pytest.skip(what)
 
 
-def render(style: str, output_format: str, output: Path, *extra: str) -> Path:
-    """``newsletter render examples/STYLE --format FORMAT --output OUTPUT``, as a user runs it."""
-    args = ["render", str(EXAMPLES / style), "--format", output_format, "--output", str(output),
-            *extra]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, (
-        f"newsletter {' '.join(args)} exited {result.exit_code}:\n{result.output}")
-    return output
 
 
 @dataclass

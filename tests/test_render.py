@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, STYLES, Run
+from tests.conftest import EXAMPLES, STYLES, Run, compare_with_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 EXTENSIONS = {"md": "md", "text": "txt", "html": "html"}
 
 
-def _compare_with_golden(actual: str, golden: Path, update: bool) -> None:
-    if update:
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(actual, encoding="utf-8")
-        return
-    assert golden.exists(), f"{golden} is missing; run pytest --update-goldens and review it"
-    expected = golden.read_text(encoding="utf-8")
-    if actual != expected:
-        diff = "".join(difflib.unified_diff(
-            expected.splitlines(keepends=True), actual.splitlines(keepends=True),
-            fromfile=f"{golden.name} (golden)", tofile=f"{golden.name} (rendered now)", n=2))
-        pytest.fail(f"rendered output differs from {golden.name}:\n{diff}\n"
-                    "If the change is intended, run pytest --update-goldens and review the "
-                    "diff of tests/golden/ before committing.", pytrace=False)
 
 
 @pytest.mark.parametrize("output_format", ["md", "text", "html"])
@@ -37,7 +22,7 @@ def test_example_matches_golden(run: Run, style: str, output_format: str,
     result = run("render", str(EXAMPLES / style), "--format", output_format)
     assert result.exit_code == 0, result.stderr
     golden = GOLDEN / f"{style}.{EXTENSIONS[output_format]}"
-    _compare_with_golden(result.stdout, golden, update_goldens)
+    compare_with_golden(result.stdout, golden, update_goldens)
 
 
 def _markdown_html(markdown: str) -> str:

@@ -8,7 +8,6 @@ file, tests/golden/check/broken.github.txt; ``pytest --update-goldens`` rewrites
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import re
 import sys
@@ -21,7 +20,7 @@ import pytest
 
 import newsletter.lint
 from newsletter.rules import RULES
-from tests.conftest import Result, Run
+from tests.conftest import Result, Run, compare_with_golden
 from tests.test_lint import PROBLEM, one_issue, paper
 
 GOLDEN = Path(__file__).parent / "golden" / "check"
@@ -190,26 +189,12 @@ def test_json_of_a_clean_issue_is_an_empty_list(run: Run,
 # ---------------------------------------------------------------------------- github
 
 
-def _compare_with_golden(actual: str, golden: Path, update: bool) -> None:
-    if update:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, encoding="utf-8")
-        return
-    assert golden.exists(), f"{golden} is missing; run pytest --update-goldens and review it"
-    expected = golden.read_text(encoding="utf-8")
-    if actual != expected:
-        diff = "".join(difflib.unified_diff(
-            expected.splitlines(keepends=True), actual.splitlines(keepends=True),
-            fromfile=f"{golden.name} (golden)", tofile=f"{golden.name} (checked now)", n=2))
-        pytest.fail(f"check output differs from {golden.name}:\n{diff}\n"
-                    "If the change is intended, run pytest --update-goldens and review the "
-                    "diff of tests/golden/ before committing.", pytrace=False)
 
 
 def test_github_output_matches_golden(run: Run, broken: Path, update_goldens: bool) -> None:
     result = check(run, "weekly", "--format", "github")
     assert result.exit_code == 1
-    _compare_with_golden(result.stdout, GOLDEN / "broken.github.txt", update_goldens)
+    compare_with_golden(result.stdout, GOLDEN / "broken.github.txt", update_goldens)
 
 
 def test_github_lines_are_workflow_commands(run: Run, broken: Path) -> None:
