@@ -21,7 +21,9 @@ _LEAD = re.compile(rf"^(?P<lead>[^:\n]{{1,{_LEAD_MAX}}}?):(?:\s+(?P<rest>.*)|$)"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“‘(*_\[])")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
 _MD_LINE_START = re.compile(r"^(\s*)([-+=#>]|\d+[.)])(?=\s|$)", re.M)
-_RAW_HTML_START = re.compile(r"<(?=[A-Za-z/!?])")
+# A '<' that could open a tag, unless the editor already escaped it (an odd number of
+# backslashes before it); an even number is escaped backslashes, and the '<' is live.
+_RAW_HTML_START = re.compile(r"(?<!\\)((?:\\\\)*)<(?=[A-Za-z/!?])")
 
 
 def split_lead(text: str) -> tuple[str | None, str]:
@@ -68,7 +70,7 @@ def markdown_source(text: str) -> str:
     Raw HTML is not part of what entries may contain: a ``<`` that could open a tag is
     escaped, so ``latency <78ms`` stays as written and ``<script>`` is shown, not run.
     """
-    return _RAW_HTML_START.sub(r"\\<", text.strip())
+    return _RAW_HTML_START.sub(r"\1\\<", text.strip())
 
 
 @cache

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from functools import cache
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -37,25 +38,54 @@ def _not_blank(value: str) -> str:
 _http_url = TypeAdapter(HttpUrl)
 _SPACE = re.compile(r"\s")
 
-# Markdown link targets: inline links, autolinks and reference definitions.
-_MARKDOWN_TARGETS = re.compile(
-    r"\]\(\s*<?(?P<inline>[^\s)>]*)"
-    r"|<(?P<auto>[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>"
-    r"|^ {0,3}\[[^\]]+\]:\s*<?(?P<ref>[^\s>]+)",
-    re.M,
-)
 _LINK_SCHEMES = ("http://", "https://", "mailto:")
+_LINK_HINTS = ("](", "]:", "<", "![", "][")
+# Text that a lax Markdown reader (or a browser, which drops tabs and newlines from URLs)
+# could still take for a link, though CommonMark does not: '[x](java<TAB>script:...)'.
+_LOOSE_TARGET = re.compile(r"\]\(\s*<?(?P<target>[^)>]*)")
+_INVISIBLE = re.compile(r"[\s\x00-\x1f\x7f]+")
+
+
+@cache
+def _link_reader() -> Any:
+    from markdown_it import MarkdownIt
+
+    reader = MarkdownIt("commonmark")
+    reader.validateLink = lambda url: True  # see every target, to refuse it with a reason
+    return reader
+
+
+def _markdown_targets(value: str) -> tuple[list[str], bool]:
+    """Every link target a CommonMark reader finds (inline, reference, autolink, in any
+    block), and whether there is an image."""
+    env: dict[str, Any] = {}
+    tokens = _link_reader().parse(value, env)
+    targets = [str(ref.get("href", "")) for ref in env.get("references", {}).values()]
+    has_image = False
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "link_open":
+                targets.append(str(child.attrs.get("href", "")))
+            elif child.type == "image":
+                has_image = True
+    return targets, has_image
 
 
 def _safe_links(value: str) -> str:
-    # The renderer refuses such links too; saying so here puts the error at the file's line.
-    if "](" not in value and "<" not in value and "]:" not in value:
+    # The renderer refuses such links too; saying so here puts the error at the file's line,
+    # and keeps them out of Markdown output, whose reader may be less careful.
+    # Every link or image needs a ']' (or '<' for an autolink): without them, no parse.
+    if ("]" not in value and "<" not in value) or not any(h in value for h in _LINK_HINTS):
         return value
-    for match in _MARKDOWN_TARGETS.finditer(value):
-        target = match.group("inline") or match.group("auto") or match.group("ref") or ""
+    targets, has_image = _markdown_targets(value)
+    targets += [_INVISIBLE.sub("", m.group("target")) for m in _LOOSE_TARGET.finditer(value)]
+    for target in targets:
         if not target.lower().startswith(_LINK_SCHEMES):
             raise ValueError(f"has a link to '{target[:60]}'; links must start with "
                              "http://, https:// or mailto:")
+    if has_image:
+        raise ValueError("has an image (![...](...)); images would load from outside the "
+                         "newsletter: link to it instead")
     return value
 
 
