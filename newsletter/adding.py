@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsletter.errors import NewsletterError, WriteError
-from newsletter.loading import ISSUE_FILE, PAPERS_DIR, paper_files
+from newsletter.loading import ISSUE_FILE, PAPERS_DIR, has_issue_file, paper_files
 from newsletter.styles import Style
 from newsletter.writing import create_new, directory_lock
 
@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 
 SLUG_MAX = 40
 _NUMBER = re.compile(r"^(\d+)-")
+
+
+def same_title_key(title: str) -> str:
+    """Titles that read the same compare equal: Unicode NFC, case and spacing folded."""
+    import unicodedata
+
+    return " ".join(unicodedata.normalize("NFC", title).casefold().split())
 
 
 def slug_for(paper: Paper) -> str:
@@ -56,7 +63,7 @@ def ensure_new(issue_dir: Path, *, title: str | None, url: str | None) -> None:
     _, urls, titles = _existing(issue_dir)
     if url is not None and url.rstrip("/") in urls:
         raise NewsletterError(f"{issue_dir}: a paper with url {url} is already in this issue")
-    if title is not None and " ".join(title.casefold().split()) in titles:
+    if title is not None and same_title_key(title) in titles:
         raise NewsletterError(f"{issue_dir}: a paper titled '{title}' is already in "
                               "this issue")
 
@@ -71,27 +78,27 @@ def paper_toml(paper: Paper) -> str:
 
 def _existing(issue_dir: Path) -> tuple[int, set[str], set[str]]:
     """Highest paper number, and the URLs and titles already in the issue."""
-    import tomli
+    from newsletter.tomlfile import read_toml
 
     highest, urls, titles = 0, set(), set()
     for path in paper_files(issue_dir):
         match = _NUMBER.match(path.name)
         if match:
             highest = max(highest, int(match.group(1)))
-        try:
-            data = tomli.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError):
+        # read_toml refuses FIFOs and oversized files, as check does.
+        source, _ = read_toml(path)
+        if source is None:
             continue
-        if isinstance(data.get("url"), str):
-            urls.add(data["url"].rstrip("/"))
-        if isinstance(data.get("title"), str):
-            titles.add(" ".join(data["title"].casefold().split()))
+        if isinstance(source.data.get("url"), str):
+            urls.add(source.data["url"].rstrip("/"))
+        if isinstance(source.data.get("title"), str):
+            titles.add(same_title_key(source.data["title"]))
     return highest, urls, titles
 
 
 def save_paper(issue_dir: Path, paper: Paper) -> Path:
     """Write ``paper`` as the issue's next numbered file and return its path."""
-    if not (issue_dir / ISSUE_FILE).is_file():
+    if not has_issue_file(issue_dir):
         raise NewsletterError(f"{issue_dir}: not an issue directory (no {ISSUE_FILE}); "
                               "create one with 'newsletter new-issue'")
     papers_dir = issue_dir / PAPERS_DIR

@@ -21,6 +21,7 @@ from newsletter import __version__
 CACHE_DIR = ".newsletter-cache"
 _FILE = "entries.pickle"
 _FORMAT = 1
+_MAX_BYTES = 1 << 30
 
 
 def digest(raw: bytes) -> bytes:
@@ -54,11 +55,15 @@ class EntryCache:
     def _load(self) -> None:
         assert self.path is not None
         try:
-            with self.path.open("rb") as handle:
-                stored = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-                ValueError, TypeError):
-            return  # no cache yet, or one from another version: start afresh
+            if self.path.stat().st_size > _MAX_BYTES:
+                return
+            blob = self.path.read_bytes()
+            # A checksum before unpickling: a damaged file is dropped, never half-read.
+            if len(blob) < 16 or digest(blob[16:]) != blob[:16]:
+                return
+            stored = pickle.loads(blob[16:])
+        except Exception:  # any damage, even a MemoryError from one flipped bit
+            return  # no cache yet, a damaged one, or one from another version: start afresh
         if isinstance(stored, dict) and stored.get("fingerprint") == self._fingerprint:
             self._entries = stored.get("entries", {})
 
@@ -82,6 +87,7 @@ class EntryCache:
 
         payload = pickle.dumps({"fingerprint": self._fingerprint, "entries": self._entries},
                                protocol=pickle.HIGHEST_PROTOCOL)
+        payload = digest(payload) + payload
         with contextlib.suppress(Exception):  # read-only checkout, full disk: no cache
             self.path.parent.mkdir(exist_ok=True)
             ignore = self.path.parent / ".gitignore"

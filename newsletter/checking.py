@@ -119,7 +119,9 @@ def _sections(loaded: LoadedIssue) -> list[Problem]:
 
 
 def _normal_title(title: str) -> str:
-    return " ".join(title.casefold().split())
+    from newsletter.adding import same_title_key
+
+    return same_title_key(title)
 
 
 def _duplicates(papers: list[LoadedPaper]) -> list[Problem]:

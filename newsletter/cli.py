@@ -508,9 +508,9 @@ def add_paper(
         from newsletter.adding import build_paper, ensure_new, missing_for_style, save_paper
         from newsletter.checking import resolve_style
         from newsletter.errors import UsageError
-        from newsletter.loading import ISSUE_FILE, load_issue
+        from newsletter.loading import ISSUE_FILE, has_issue_file, load_issue
 
-        if not (directory / ISSUE_FILE).is_file():
+        if not has_issue_file(directory):
             raise UsageError(f"{directory}: not an issue directory (no {ISSUE_FILE}); "
                              "create one with 'newsletter new-issue'")
         fields: dict[str, Any] = _read_metadata(from_file) if from_file else {}

@@ -6,6 +6,7 @@ An issue is a directory with ``issue.toml`` and ``papers/*.toml``; the nearest
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,8 +144,14 @@ def load_issue(directory: Path, cache: EntryCache | None = None) -> LoadedIssue:
     return loaded
 
 
+def has_issue_file(directory: Path) -> bool:
+    """issue.toml is there in some form: even a broken link or a directory under that name
+    makes this an issue, whose loading then reports the file as unreadable."""
+    return os.path.lexists(directory / ISSUE_FILE)
+
+
 def _walk_for_issues(root: Path) -> Iterator[Path]:
-    if (root / ISSUE_FILE).is_file():
+    if has_issue_file(root):
         yield root
         return
     try:
@@ -170,16 +177,16 @@ def find_issue_dirs(paths: Iterable[Path]) -> list[Path]:
             found[issue_dir] = None
 
     for path in paths:
-        if not path.exists():
+        if not os.path.lexists(path):
             raise UsageError(f"{path}: no such file or directory")
-        if path.is_dir() and path.name == PAPERS_DIR and (path.parent / ISSUE_FILE).is_file():
+        if path.is_dir() and path.name == PAPERS_DIR and has_issue_file(path.parent):
             add(path.parent)
             continue
-        if path.is_file():
+        if not path.is_dir():  # an entry file, or something broken standing in for one
             issue_dir = path.parent
             if path.parent.name == PAPERS_DIR:
                 issue_dir = path.parent.parent
-            if not (issue_dir / ISSUE_FILE).is_file() and path.name != ISSUE_FILE:
+            if not has_issue_file(issue_dir) and path.name != ISSUE_FILE:
                 raise UsageError(f"{path}: not part of an issue (no {ISSUE_FILE} beside it)")
             add(issue_dir)
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -104,12 +105,18 @@ def new_issue(directory: Path, style: Style, *, number: int, date: dt.date,
 
     text = schema_comment(target, "issue") + issue_toml(style, number, date, title,
                                                          publication_name)
+    # Folders this call creates are removed again if the write fails: nothing half-made.
+    created = [folder for folder in (directory, directory / PAPERS_DIR) if not folder.exists()]
     try:
         (directory / PAPERS_DIR).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise WriteError(f"{directory}: cannot create it: {exc.strerror or exc}") from exc
-    try:
         create_new(target, text)
     except FileExistsError:
         raise NewsletterError(f"{target}: already exists; not overwriting it") from None
+    except (OSError, WriteError) as exc:
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        if isinstance(exc, WriteError):
+            raise
+        raise WriteError(f"{directory}: cannot create it: {exc.strerror or exc}") from exc
     return target

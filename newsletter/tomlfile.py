@@ -107,8 +107,12 @@ def parse(path: Path, text: str) -> tuple[dict[str, Any] | None, Problem | None]
         message = exc.msg[:1].lower() + exc.msg[1:]
         if message == "illegal character '\\n'":
             message = "the line ends inside a string: is a closing quote missing?"
+        line = exc.lineno or 1
+        lines = text.splitlines() or [""]
+        # tomli can point past the end of the last line; an editor cannot go there.
+        width = len(lines[line - 1]) + 1 if line <= len(lines) else 1
         return None, _problem(path, f"invalid TOML: {message}", "toml-syntax",
-                              exc.lineno or 1, exc.colno or 1)
+                              line, min(exc.colno or 1, width))
     except RecursionError:
         line, column = _too_deep(text)
         return None, _problem(path, "invalid TOML: nested too deeply to read", "toml-syntax",
