@@ -4,8 +4,10 @@
 
 writes ``OUT/newsletter.toml``, ``OUT/issues/NNNN/issue.toml`` and
 ``OUT/issues/NNNN/papers/NN-slug.toml``. The same arguments and ``--seed`` always give the
-same bytes. Every file is valid for the chosen style (``newsletter check OUT`` is clean):
-papers of 1-2 KB, lists of 3-5 items, some inline Markdown, unique titles and urls.
+same bytes. Every file is valid for the chosen style (``newsletter check OUT`` is clean,
+without warnings): papers of 1-2 KB, lists of 3-5 items (or what the style's ``[counts]``
+say), prose within the style's ``[budgets]``, some inline Markdown, unique titles and urls,
+issues dated weekly in the past.
 """
 
 from __future__ import annotations
@@ -13,14 +15,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STYLES = ("briefing", "cto-briefing", "weekly", "digest", "pulse")
-FIRST_DATE = dt.date(2026, 1, 5)
+# Weekly issues from here: 500 of them end in 2023, so no issue is dated in the future.
+FIRST_DATE = dt.date(2014, 1, 6)
 
 _ADJECTIVES = (
     "Sparse", "Latent", "Streaming", "Robust", "Efficient", "Adaptive", "Hierarchical",
@@ -63,16 +69,42 @@ _LEADS = (
 )
 
 
-class Writer:
-    """Seeded text: sentences, paragraphs and bullets with a little inline Markdown."""
+_CONNECTORS = (", and", ", while", "; meanwhile", ", so")
 
-    def __init__(self, seed: int) -> None:
+
+@dataclass(frozen=True)
+class Limits:
+    """A style's editorial budgets and list counts (its ``style.toml``), so that the
+    synthetic papers check clean, without even a warning."""
+
+    budgets: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, style: str) -> Limits:
+        path = TEMPLATES / style / "style.toml"
+        if not path.is_file():
+            return cls()
+        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+        counts = {name: (int(pair[0]), int(pair[1]))
+                  for name, pair in spec.get("counts", {}).items()}
+        return cls(dict(spec.get("budgets", {})), counts)
+
+
+class Writer:
+    """Seeded text within a style's limits: sentences, paragraphs, bullets, inline Markdown."""
+
+    def __init__(self, seed: int, limits: Limits) -> None:
         self.rng = random.Random(seed)
+        self.limits = limits
 
     def pick(self, words: tuple[str, ...]) -> str:
         return self.rng.choice(words)
 
-    def sentence(self) -> str:
+    def count(self, low: int, high: int) -> int:
+        return self.rng.randint(low, high)
+
+    def clause(self) -> str:
         obj = self.pick(_OBJECTS)
         roll = self.rng.random()
         if roll < 0.15:
@@ -81,20 +113,33 @@ class Writer:
             slug = obj.split()[-1].strip("%")
             obj = f"[{obj}](https://example.org/notes/{slug}-{self.rng.randrange(1000)})"
         figure = f"{self.rng.randrange(2, 90)}%"
-        return (f"{self.pick(_SUBJECTS)} {self.pick(_VERBS)} {obj} by {figure} "
-                f"{self.pick(_TAILS)}.")
+        return f"{self.pick(_SUBJECTS)} {self.pick(_VERBS)} {obj} by {figure} {self.pick(_TAILS)}"
 
-    def paragraph(self, sentences: int) -> str:
-        return " ".join(self.sentence() for _ in range(sentences))
+    def sentence(self, clauses: int = 1) -> str:
+        text = self.clause()
+        for _ in range(clauses - 1):
+            following = self.clause()
+            text += f"{self.pick(_CONNECTORS)} {following[0].lower()}{following[1:]}"
+        return text + "."
 
-    def bullet(self, sentences: int = 1) -> str:
-        return f"{self.pick(_LEADS)}: {self.paragraph(sentences)}"
+    def paragraph(self, sentences: int, name: str = "") -> str:
+        """``sentences`` sentences' worth of text; under a sentence budget for field
+        ``name``, as many longer sentences as the budget allows; under a word budget, cut."""
+        allowed = min(sentences, self.limits.budgets.get(f"{name}_sentences", sentences))
+        clauses = -(-sentences // allowed)
+        parts = [self.sentence(clauses) for _ in range(allowed)]
+        words = self.limits.budgets.get(f"{name}_words")
+        while words is not None and len(parts) > 1 and len(" ".join(parts).split()) > words:
+            parts.pop()
+        return " ".join(parts)
 
-    def bullets(self, sentences: int = 1) -> list[str]:
-        return [self.bullet(sentences) for _ in range(self.rng.randint(3, 5))]
+    def bullet(self) -> str:
+        return f"{self.pick(_LEADS)}: {self.sentence()}"
 
-    def count(self, low: int, high: int) -> int:
-        return self.rng.randint(low, high)
+    def items(self, name: str, make: Callable[[], Any]) -> list[Any]:
+        """3–5 items, or as many as the style's counts say for field ``name``."""
+        low, high = self.limits.counts.get(name, (3, 5))
+        return [make() for _ in range(self.count(low, high))]
 
 
 def paper_title(number: int, writer: Writer) -> tuple[str, str]:
@@ -105,21 +150,27 @@ def paper_title(number: int, writer: Writer) -> tuple[str, str]:
     return title, short
 
 
-def paper_url(issue: int, number: int) -> str:
-    return f"https://arxiv.org/abs/26{issue % 12 + 1:02d}.{issue:04d}{number:05d}"
+def issue_date(issue: int) -> dt.date:
+    return FIRST_DATE + dt.timedelta(days=7 * (issue - 1))
+
+
+def paper_url(issue: int, serial: int) -> str:
+    """An arXiv-style link, unique in the publication: the month of the issue, a serial."""
+    date = issue_date(issue)
+    return f"https://arxiv.org/abs/{date.year % 100:02d}{date.month:02d}.{serial:05d}"
 
 
 def _briefing_fields(w: Writer) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "headline": f"{w.pick(_NOUNS)} Just Got {w.count(2, 9)}x Cheaper",
-        "problem": w.paragraph(2),
-        "solution": w.paragraph(1) + " Key innovations:",
-        "key_innovations": w.bullets(),
-        "why_it_matters": w.bullets(),
-        "risks": [w.paragraph(1) for _ in range(w.count(1, 2))],
+        "problem": w.paragraph(2, "problem"),
+        "solution": w.paragraph(1, "solution") + " Key innovations:",
+        "key_innovations": w.items("key_innovations", w.bullet),
+        "why_it_matters": w.items("why_it_matters", w.bullet),
+        "risks": [w.sentence() for _ in range(w.count(1, 2))],
     }
     if w.rng.random() < 0.5:
-        fields["watch_for"] = [w.paragraph(1)]
+        fields["watch_for"] = [w.sentence()]
     if w.rng.random() < 0.2:
         fields["key_innovations"][0] = {"text": "Two deployment modes:",
                                         "points": [w.bullet(), w.bullet()]}
@@ -130,26 +181,26 @@ def _weekly_fields(w: Writer) -> dict[str, Any]:
     return {
         "score": round(w.rng.uniform(5.0, 9.8), 1),
         "hidden_gem": w.rng.random() < 0.1,
-        "summary": w.paragraph(w.count(4, 6)),
-        "key_findings": w.bullets(),
-        "applications": w.bullets(),
+        "summary": w.paragraph(w.count(4, 6), "summary"),
+        "key_findings": w.items("key_findings", w.sentence),
+        "applications": w.items("applications", w.sentence),
     }
 
 
 def _digest_fields(w: Writer) -> dict[str, Any]:
     if w.rng.random() < 0.2:
-        return {"featured": False, "blurb": w.paragraph(w.count(9, 13))}
+        return {"featured": False, "blurb": w.paragraph(w.count(9, 13), "blurb")}
     return {
         "headline": f"{w.pick(_NOUNS)} Move Into the {w.pick(_ADJECTIVES)} Stack",
-        "overview": w.paragraph(2),
-        "body": [w.paragraph(w.count(2, 3)) for _ in range(w.count(2, 3))],
-        "takeaways": [w.paragraph(1) for _ in range(w.count(3, 5))],
+        "overview": w.paragraph(2, "overview"),
+        "body": [w.paragraph(w.count(2, 3), "body") for _ in range(w.count(2, 3))],
+        "takeaways": w.items("takeaways", w.sentence),
     }
 
 
 def _pulse_fields(w: Writer, sections: list[str]) -> dict[str, Any]:
     return {
-        "blurb": w.paragraph(w.count(9, 13)),
+        "blurb": w.paragraph(w.count(9, 13), "blurb"),
         "section": w.pick(tuple(sections)),
         "group": f"{w.pick(_ADJECTIVES)} {w.pick(_NOUNS)}",
     }
@@ -160,9 +211,10 @@ def section_titles(issue: int) -> list[str]:
             for noun, adjective in zip(_NOUNS[:4], _ADJECTIVES[:4], strict=True)]
 
 
-def make_paper(style: str, issue: int, number: int, w: Writer) -> dict[str, Any]:
-    title, short = paper_title(issue * 100_000 + number, w)
-    paper: dict[str, Any] = {"title": title, "url": paper_url(issue, number),
+def make_paper(style: str, issue: int, serial: int, w: Writer) -> dict[str, Any]:
+    """Paper number ``serial`` of the publication (unique, so are its title and url)."""
+    title, short = paper_title(serial, w)
+    paper: dict[str, Any] = {"title": title, "url": paper_url(issue, serial),
                              "short_name": short}
     extra: dict[str, Callable[[Writer], dict[str, Any]]] = {
         "briefing": _briefing_fields, "cto-briefing": _briefing_fields,
@@ -174,14 +226,14 @@ def make_paper(style: str, issue: int, number: int, w: Writer) -> dict[str, Any]
 
 
 def make_issue(style: str, issue: int, w: Writer) -> dict[str, Any]:
-    date = FIRST_DATE + dt.timedelta(days=7 * (issue - 1))
+    date = issue_date(issue)
     data: dict[str, Any] = {
         "number": issue, "date": date, "style": style, "status": "published",
         "title": f"{w.pick(_ADJECTIVES)} {w.pick(_NOUNS)} Take Over {w.pick(_TOPICS).title()}",
         "lede": w.paragraph(4),
     }
     if style in ("briefing", "cto-briefing"):
-        data["takeaways"] = w.bullets()
+        data["takeaways"] = [w.bullet() for _ in range(w.count(3, 5))]
         data["closing"] = w.paragraph(3)
     elif style == "digest":
         data["observation"] = "\n\n".join(w.paragraph(3) for _ in range(3))
@@ -222,7 +274,7 @@ def generate(out: Path, *, issues: int, papers_per_issue: int, style: str,
     """Write the publication under ``out`` and return its issue directories."""
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}; one of {', '.join(STYLES)}")
-    writer = Writer(seed)
+    writer = Writer(seed, Limits.of(style))
     write_toml(out / "newsletter.toml", make_publication(style), "Publication (synthetic)")
     width = max(2, len(str(papers_per_issue)))
     issue_dirs = []
@@ -231,7 +283,8 @@ def generate(out: Path, *, issues: int, papers_per_issue: int, style: str,
         write_toml(issue_dir / "issue.toml", make_issue(style, issue, writer),
                    f"Issue {issue} (synthetic)")
         for number in range(1, papers_per_issue + 1):
-            paper = make_paper(style, issue, number, writer)
+            serial = (issue - 1) * papers_per_issue + number
+            paper = make_paper(style, issue, serial, writer)
             name = f"{number:0{width}d}-{paper_slug(paper['short_name'])}.toml"
             write_toml(issue_dir / "papers" / name, paper, f"Paper: {paper['short_name']}")
         issue_dirs.append(issue_dir)

@@ -114,16 +114,14 @@ def _paper_text(data: dict[str, object]) -> str:
     return str(data.get("title", ""))
 
 
-def read_entries(issue_dirs: list[Path], limit: int) -> list[Entry]:
-    """The first ``limit`` papers of the issues, in order."""
+def read_entries(issue_dirs: list[Path]) -> list[Entry]:
+    """Every paper of the issues, in order."""
     entries: list[Entry] = []
     for issue_dir in issue_dirs:
         date = str(tomllib.loads((issue_dir / "issue.toml").read_text("utf-8"))["date"])
         for path in sorted((issue_dir / "papers").glob("*.toml")):
             data = tomllib.loads(path.read_text("utf-8"))
             entries.append(Entry(str(data["title"]), date, _paper_text(data)))
-            if len(entries) == limit:
-                return entries
     return entries
 
 
