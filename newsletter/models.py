@@ -43,6 +43,9 @@ _LINK_HINTS = ("](", "]:", "<", "![", "][")
 # Text that a lax Markdown reader (or a browser, which drops tabs and newlines from URLs)
 # could still take for a link, though CommonMark does not: '[x](java<TAB>script:...)'.
 _LOOSE_TARGET = re.compile(r"\]\(\s*<?(?P<target>[^)>]*)")
+# Everything that could be a link target, loosely (a superset of what CommonMark reads):
+# when all of these are safe, no CommonMark parse is needed.
+_CANDIDATES = re.compile(r"\][(:]\s*<?(?P<after>[^\s)>]*)|<(?P<auto>[^\s<>]*:[^\s<>]*)>")
 _INVISIBLE = re.compile(r"[\s\x00-\x1f\x7f]+")
 
 
@@ -76,6 +79,12 @@ def _safe_links(value: str) -> str:
     # and keeps them out of Markdown output, whose reader may be less careful.
     # Every link or image needs a ']' (or '<' for an autolink): without them, no parse.
     if ("]" not in value and "<" not in value) or not any(h in value for h in _LINK_HINTS):
+        return value
+    # Fast path: the common case, where every possible target is an http(s) link. Only a
+    # doubtful one pays for a full CommonMark parse (half of a cold check otherwise).
+    if "![" not in value and all(
+            (m.group("after") or m.group("auto") or "http://").lower().startswith(_LINK_SCHEMES)
+            for m in _CANDIDATES.finditer(value)):
         return value
     targets, has_image = _markdown_targets(value)
     targets += [_INVISIBLE.sub("", m.group("target")) for m in _LOOSE_TARGET.finditer(value)]
