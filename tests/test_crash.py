@@ -37,6 +37,7 @@ from typing import Any
 
 import pytest
 
+from newsletter.cache import digest
 from tests.support.cli import EXAMPLES, Cli, check_output, render_output
 from tests.support.processes import (
     Ending,
@@ -379,7 +380,10 @@ def test_check_killed_while_writing_its_cache_keeps_a_usable_cache(tmp_path: Pat
         # check exits 0 here (warnings only), or it was killed.
         tally.add("fork, at a random moment", ending)
         if cache.exists():
-            stored = pickle.loads(cache.read_bytes())
+            # The file is whole: its checksum prefix matches, and what follows unpickles.
+            blob = cache.read_bytes()
+            assert digest(blob[16:]) == blob[:16]
+            stored = pickle.loads(blob[16:])
             assert isinstance(stored, dict) and "entries" in stored
         # The next check, with whatever cache the kill left, says what a fresh one says.
         cached = check_output(cli("check", issue.name), tmp_path)
