@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsletter.errors import UsageError
 from newsletter.loading import PUBLICATION_FILE, LoadedIssue, LoadedPaper
@@ -15,6 +15,9 @@ from newsletter.positions import locate
 from newsletter.problems import Problem
 from newsletter.styles import Style, load_style
 from newsletter.tomlfile import Source
+
+if TYPE_CHECKING:
+    from newsletter.cache import Inputs
 
 
 def _absent(data: dict[str, Any], name: str) -> bool:
@@ -156,57 +159,129 @@ def check_issue(loaded: LoadedIssue, style_override: str | None = None) -> list[
     return problems
 
 
+def _read_inputs(issue_dir: Path, publication: Path | None, style_override: str | None
+                 ) -> tuple[dict[str, bytes], list[Path], Inputs | None]:
+    """Every file the issue is checked from, read once; its papers; and the files' hashes,
+    the cache key (None when a file cannot be read: that issue is checked, not cached)."""
+    from newsletter.cache import digest
+    from newsletter.loading import ISSUE_FILE, PAPERS_DIR, paper_files
+    from newsletter.tomlfile import read_bytes
+
+    papers = paper_files(issue_dir)
+    named = [(str(publication), publication)] if publication is not None else []
+    named.append((ISSUE_FILE, issue_dir / ISSUE_FILE))
+    named.extend((f"{PAPERS_DIR}/{path.name}", path) for path in papers)
+    contents: dict[str, bytes] = {}
+    inputs = [("--style", (style_override or "").encode())]
+    for name, path in named:
+        raw, _ = read_bytes(path)
+        if raw is None:
+            return contents, papers, None
+        contents[str(path)] = raw
+        inputs.append((name, digest(raw)))
+    return contents, papers, tuple(inputs)
+
+
+def _name(path: Path, base: str) -> str:
+    """A file's name relative to the issue directory ``base``, or absolute outside it."""
+    absolute = os.path.abspath(path)
+    return absolute[len(base) + 1:] if absolute.startswith(base + os.sep) else absolute
+
+
 def check_paths(paths: list[Path], style_override: str | None = None,
                 base: str | None = None, *, use_cache: bool = True) -> tuple[list[Problem], int]:
     """Check every issue named by or found under ``paths``: files, styles, editorial lint,
     and (with ``base``) edits to issues already published. Returns problems (each once,
     even when a publication file is shared) and the number of files read.
 
-    With ``use_cache``, entries unchanged since the last run (same bytes) are taken from
-    the publication's cache instead of being parsed and validated again."""
-    from newsletter.cache import EntryCache
-    from newsletter.lint import check_config, lint_issue, lint_publication
-    from newsletter.loading import find_issue_dirs, find_publication_file, load_issue
+    With ``use_cache``, an issue whose files are all unchanged since the last run (same
+    bytes) takes its problems from the publication's cache instead of being parsed,
+    validated and linted again. Lint across issues always runs, on facts kept per issue."""
+    from newsletter.cache import ResultCache
+    from newsletter.lint import (
+        IssueFacts,
+        check_config,
+        facts_of,
+        future_date,
+        lint_issue,
+        lint_publication,
+    )
+    from newsletter.loading import (
+        ISSUE_FILE,
+        PAPERS_DIR,
+        Publications,
+        find_issue_dirs,
+        load_issue,
+    )
+    from newsletter.styles import SPEC_FILE, style_folders
 
     issue_dirs = find_issue_dirs(paths)
-    caches: dict[Path | None, EntryCache] = {}
+    publications = Publications()
+    caches: dict[Path, ResultCache] = {}
 
-    def cache_for(issue_dir: Path) -> EntryCache | None:
+    def cache_for(issue_dir: Path, publication: Path | None) -> ResultCache | None:
         if not use_cache:
             return None
-        publication = find_publication_file(issue_dir)
         root = publication.parent if publication is not None else issue_dir
         if root not in caches:
-            caches[root] = EntryCache(root)
+            own = root / "templates"
+            extra = (own,) if publication is not None and own.is_dir() else ()
+            specs = [folder / SPEC_FILE for folder in style_folders(extra).values()]
+            caches[root] = ResultCache(root, specs)
         return caches[root]
+
     problems: dict[tuple[str, int, int, str], Problem] = {}
     files: set[str] = set()
-    checked: list[tuple[LoadedIssue, Style | None]] = []
+    every_facts: list[IssueFacts] = []
 
     def keep(found: list[Problem]) -> None:
         for problem in found:
             key = (os.path.abspath(problem.path), problem.line, problem.column, problem.message)
             problems.setdefault(key, problem)
 
+    def record(issue_dir: str, found: list[Problem], facts: IssueFacts | None,
+               names: list[str]) -> None:
+        keep(found)
+        # Absolute, not resolved: no system call per file, and the publication file is
+        # always reached by the same path from its issues.
+        files.update(os.path.join(issue_dir, name) for name in names)
+        if facts is not None:
+            every_facts.append(facts)
+            keep(future_date(facts))
+
     for issue_dir in issue_dirs:
-        loaded = load_issue(issue_dir, cache_for(issue_dir))
-        keep(check_issue(loaded, style_override))
+        publication = publications.find(issue_dir)
+        cache = cache_for(issue_dir, publication)
+        here = os.path.abspath(issue_dir)
+        contents: dict[str, bytes] = {}
+        papers = None
+        inputs = None
+        if cache is not None:
+            contents, papers, inputs = _read_inputs(issue_dir, publication, style_override)
+            hit = cache.get(issue_dir, inputs) if inputs is not None else None
+            if hit is not None:
+                record(here, *hit)
+                continue
+        loaded = load_issue(issue_dir, contents=contents, papers=papers,
+                            publications=publications)
+        found = check_issue(loaded, style_override)
         style = None
         if loaded.issue_source is not None:
             try:
                 style, _ = resolve_style(loaded, style_override)
             except UsageError:
                 style = None
-        keep(lint_issue(loaded, style))
-        keep(check_config(loaded))
-        checked.append((loaded, style))
-        # abspath, not resolve(): no system call per file, and the publication file is
-        # always reached by the same path from its issues.
-        files.add(os.path.abspath(loaded.issue_path))
-        files.update(os.path.abspath(source.path) for source in loaded.paper_sources)
-        files.update(os.path.abspath(p.path) for p in loaded.problems)
+        found.extend(lint_issue(loaded, style))
+        found.extend(check_config(loaded))
+        facts = facts_of(loaded, style)
+        names = [ISSUE_FILE, *(f"{PAPERS_DIR}/{source.path.name}"
+                               for source in loaded.paper_sources),
+                 *(_name(problem.path, here) for problem in loaded.problems)]
         if loaded.publication_source is not None:
-            files.add(os.path.abspath(loaded.publication_source.path))
+            names.append(str(loaded.publication_source.path))
+        record(here, found, facts, names)
+        if cache is not None and inputs is not None:
+            cache.put(issue_dir, inputs, found, facts, names)
     if not issue_dirs:
         # A new publication with no issue yet: its newsletter.toml is all there is to check.
         for path in paths:
@@ -218,7 +293,7 @@ def check_paths(paths: list[Path], style_override: str | None = None,
                 keep(empty.problems)
                 keep(check_config(empty))
                 files.add(os.path.abspath(path / PUBLICATION_FILE))
-    keep(lint_publication(checked))
+    keep(lint_publication(every_facts))
     for cache in caches.values():
         cache.save()
     if base is not None:

@@ -5,7 +5,6 @@ heavy at module level (pydantic, jinja2, markdown-it, tree-sitter load inside th
 that use them) so that ``newsletter --help`` starts about as fast as typer itself.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 import sys
@@ -144,7 +143,7 @@ def _print_problems(problems: list[Any], *, err: bool = False) -> None:
 @app.command()
 def check(
     paths: Annotated[list[Path] | None, typer.Argument(
-        help="Issue directories, entry files, or folders to search for issues "
+        metavar="PATH", help="Issue directories, entry files, or folders to search for issues "
         "(default: the current directory).", show_default=False)] = None,
     style: Annotated[str | None, typer.Option(
         "--style", help="Check against this house style instead of the issue's own.")] = None,
@@ -209,7 +208,7 @@ RENDER_FORMATS = ("md", "text", "html", "email")
 
 @app.command()
 def render(
-    directory: Annotated[Path, typer.Argument(help="The issue directory.")],
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="The issue directory.")],
     output_format: Annotated[str, typer.Option(
         "--format", "-f", help=_FORMAT_HELP)] = "md",
     style: Annotated[str | None, typer.Option(
@@ -304,7 +303,8 @@ def _parse_date(value: str | None) -> dt.date:
 
 @app.command("new-issue")
 def new_issue(
-    directory: Annotated[Path, typer.Argument(help="Directory to create for the issue.")],
+    directory: Annotated[Path, typer.Argument(
+        metavar="DIR", help="Directory to create for the issue.")],
     style: Annotated[str | None, typer.Option(
         "--style", help="House style (default: the publication's style). "
         "See 'newsletter styles'.")] = None,
@@ -463,7 +463,7 @@ def _prompt_missing(fields: dict[str, Any], missing: list[str]) -> None:
 
 @app.command("add-paper")
 def add_paper(
-    directory: Annotated[Path, typer.Argument(help="The issue directory.")],
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="The issue directory.")],
     from_file: Annotated[Path | None, typer.Option(
         "--from", help="Read paper fields from a TOML or JSON file; flags override them.")
     ] = None,
@@ -547,7 +547,8 @@ def add_paper(
 
 @app.command()
 def init(
-    directory: Annotated[Path, typer.Argument(help="Where to create the publication.")
+    directory: Annotated[Path, typer.Argument(
+        metavar="DIR", help="Where to create the publication.")
                          ] = Path("."),
     name: Annotated[str, typer.Option("--name", help="The publication's name.")] = "",
     style: Annotated[str, typer.Option(
@@ -584,7 +585,8 @@ def init(
 
 @app.command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="paper, issue or publication.")] = "paper",
+    kind: Annotated[str, typer.Argument(
+        metavar="KIND", help="paper, issue or publication.")] = "paper",
 ) -> None:
     """Print the JSON Schema of an entry file, generated from the models.
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsletter.loading import LoadedIssue
+from newsletter.loading import ISSUE_FILE, PAPERS_DIR, LoadedIssue
 from newsletter.positions import KeyPath, locate
 from newsletter.problems import Problem, Severity
 from newsletter.rules import RULES
@@ -158,15 +158,70 @@ def _budget_checks(loaded: LoadedIssue, out: _Collector) -> None:
 
 
 def lint_issue(loaded: LoadedIssue, style: Style | None) -> list[Problem]:
-    """Lint one issue on its own."""
+    """Lint one issue on its own (what does not depend on the day it runs: see
+    ``future_date``)."""
     out = _Collector(LintSettings.for_issue(loaded, style))
     _text_checks(loaded, out)
     _budget_checks(loaded, out)
-    if loaded.issue is not None and loaded.issue_source is not None \
-            and loaded.issue.date > today():
-        out.add(loaded.issue_source, ("date",), "date-order",
-                f"the date {loaded.issue.date} is in the future")
     return out.problems
+
+
+@dataclass(frozen=True, slots=True)
+class IssueFacts:
+    """What lint across issues needs of one issue: a few keys per paper, no models or text.
+
+    Small enough to cache, and to hold for every issue of a large publication at once.
+    Files are named relative to ``directory``, so the facts hold wherever it is reached from.
+    """
+
+    directory: Path
+    publication_path: Path | None
+    levels: dict[str, str]  # the publication's [check.rules]
+    number: int
+    date: dt.date
+    # Per paper: its file, the key its identity is reported at, and its identity keys.
+    papers: tuple[tuple[str, str, tuple[str, ...]], ...]
+
+    @property
+    def issue_path(self) -> Path:
+        return self.directory / ISSUE_FILE
+
+
+def facts_of(loaded: LoadedIssue, style: Style | None) -> IssueFacts | None:
+    if loaded.issue is None:
+        return None
+    source = loaded.publication_source
+    return IssueFacts(
+        directory=loaded.directory,
+        publication_path=source.path if source is not None else None,
+        levels=LintSettings.for_issue(loaded, style).levels,
+        number=loaded.issue.number,
+        date=loaded.issue.date,
+        papers=tuple((f"{PAPERS_DIR}/{item.source.path.name}",
+                      "url" if item.paper.url else "title",
+                      paper_key(item.paper.url, item.paper.title)) for item in loaded.papers))
+
+
+def _located(path: Path, key: str, rule: str, message: str,
+             levels: dict[str, str]) -> Problem | None:
+    """A problem at ``key`` of a file we hold no text of: read only when reporting."""
+    severity = LintSettings(levels, {}, {}).severity(rule)
+    if severity is None:
+        return None
+    try:
+        line, column = locate(path.read_text(encoding="utf-8"), (key,))
+    except (OSError, UnicodeDecodeError):
+        line, column = 1, 1
+    return Problem(path, line, column, message, rule, severity)
+
+
+def future_date(facts: IssueFacts) -> list[Problem]:
+    """An issue dated after today. Never cached: tomorrow the same file is fine."""
+    if facts.date <= today():
+        return []
+    found = _located(facts.issue_path, "date", "date-order",
+                     f"the date {facts.date} is in the future", facts.levels)
+    return [found] if found else []
 
 
 def paper_key(url: str | None, title: str) -> tuple[str, ...]:
@@ -187,46 +242,41 @@ def paper_key(url: str | None, title: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def lint_publication(issues: list[tuple[LoadedIssue, Style | None]]) -> list[Problem]:
+def lint_publication(issues: list[IssueFacts]) -> list[Problem]:
     """Rules that compare issues of one publication (issues sharing a newsletter.toml)."""
-    publications: dict[Path | None, list[tuple[LoadedIssue, Style | None]]] = {}
-    for pair in issues:
-        source = pair[0].publication_source
-        publications.setdefault(source.path if source else None, []).append(pair)
+    publications: dict[Path | None, list[IssueFacts]] = {}
+    for facts in issues:
+        publications.setdefault(facts.publication_path, []).append(facts)
     problems: list[Problem] = []
     for members in publications.values():
         problems.extend(_compare_issues(members))
     return problems
 
 
-def _compare_issues(issues: list[tuple[LoadedIssue, Style | None]]) -> list[Problem]:
-    """A paper covered twice, dates out of order."""
-    problems: list[Problem] = []
-    numbered = sorted((pair for pair in issues if pair[0].issue is not None),
-                      key=lambda pair: pair[0].issue.number)  # type: ignore[union-attr]
-    seen: dict[str, tuple[int, Path]] = {}
-    previous: tuple[int, dt.date] | None = None
-    for loaded, style in numbered:
-        assert loaded.issue is not None and loaded.issue_source is not None
-        out = _Collector(LintSettings.for_issue(loaded, style))
-        number = loaded.issue.number
-        if previous is not None and loaded.issue.date < previous[1] and number > previous[0]:
-            out.add(loaded.issue_source, ("date",), "date-order",
-                    f"issue {number} is dated {loaded.issue.date}, before issue "
-                    f"{previous[0]} ({previous[1]})")
-        previous = (number, loaded.issue.date)
-        for item in loaded.papers:
-            keys = paper_key(item.paper.url, item.paper.title)
-            earlier = next((seen[k] for k in keys if k in seen and seen[k][0] != number), None)
-            if earlier is not None:
-                out.add(item.source, ("url",) if item.paper.url else ("title",),
-                        "covered-before",
-                        f"already covered in issue {earlier[0]} "
-                        f"({Problem(earlier[1], 1, 1, '', '').display_path()})")
+def _compare_issues(issues: list[IssueFacts]) -> list[Problem]:
+    """A paper covered twice, dates out of order: one pass in issue order over an index."""
+    found: list[Problem | None] = []
+    seen: dict[str, tuple[int, IssueFacts, str]] = {}
+    previous: IssueFacts | None = None
+    for facts in sorted(issues, key=lambda facts: facts.number):
+        number = facts.number
+        if previous is not None and facts.date < previous.date and number > previous.number:
+            found.append(_located(facts.issue_path, "date", "date-order",
+                                  f"issue {number} is dated {facts.date}, before issue "
+                                  f"{previous.number} ({previous.date})", facts.levels))
+        previous = facts
+        for name, where, keys in facts.papers:
             for key in keys:
-                seen.setdefault(key, (number, item.source.path))
-        problems.extend(out.problems)
-    return problems
+                earlier = seen.get(key)
+                if earlier is not None and earlier[0] != number:
+                    shown = Problem(earlier[1].directory / earlier[2], 1, 1, "", "")
+                    found.append(_located(facts.directory / name, where, "covered-before",
+                                          f"already covered in issue {earlier[0]} "
+                                          f"({shown.display_path()})", facts.levels))
+                    break
+            for key in keys:
+                seen.setdefault(key, (number, facts, name))
+    return [problem for problem in found if problem is not None]
 
 
 def check_config(loaded: LoadedIssue) -> list[Problem]:

@@ -7,7 +7,7 @@ An issue is a directory with ``issue.toml`` and ``papers/*.toml``; the nearest
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -17,7 +17,6 @@ from newsletter.problems import Problem
 from newsletter.tomlfile import Source
 
 if TYPE_CHECKING:
-    from newsletter.cache import EntryCache
     from newsletter.models import Issue, Paper, Publication
 
 M = TypeVar("M")
@@ -74,19 +73,24 @@ def find_publication_file(directory: Path) -> Path | None:
 def paper_files(directory: Path) -> list[Path]:
     """The issue's paper files in order; hidden files (editor swap, temp files) are skipped."""
     papers = directory / PAPERS_DIR
-    if not papers.is_dir():
+    try:
+        # Names sorted as strings: far cheaper than comparing Path objects.
+        names = sorted(name for name in os.listdir(papers)
+                       if name.endswith(".toml") and not name.startswith("."))
+    except (NotADirectoryError, FileNotFoundError):
         return []
-    return sorted(p for p in papers.iterdir()
-                  if p.suffix == ".toml" and not p.name.startswith("."))
+    return [papers / name for name in names]
 
 
 def _load(path: Path, model: type[M], loaded: LoadedIssue,
-          cache: EntryCache | None = None) -> tuple[Source | None, M | None]:
+          raw: bytes | None = None) -> tuple[Source | None, M | None]:
     from newsletter.tomlfile import decode, parse, read_bytes
     from newsletter.validation import validate
 
     loaded.files_read += 1
-    raw, problem = read_bytes(path)
+    problem = None
+    if raw is None:
+        raw, problem = read_bytes(path)
     text = None
     if raw is not None:
         text, problem = decode(path, raw)
@@ -94,14 +98,6 @@ def _load(path: Path, model: type[M], loaded: LoadedIssue,
         assert problem is not None
         loaded.problems.append(problem)
         return None, None
-    content_hash = b""
-    if cache is not None:
-        from newsletter.cache import digest
-
-        content_hash = digest(raw)
-        hit = cache.get(path, content_hash)
-        if hit is not None:
-            return Source(path, text, hit[0]), hit[1]
     data, problem = parse(path, text)
     if data is None:
         assert problem is not None
@@ -110,33 +106,77 @@ def _load(path: Path, model: type[M], loaded: LoadedIssue,
     source = Source(path, text, data)
     value, problems = validate(source, model)  # type: ignore[type-var]
     loaded.problems.extend(problems)
-    if cache is not None and value is not None:
-        cache.put(path, content_hash, data, value)
     return source, value
 
 
-def load_publication(path: Path, loaded: LoadedIssue,
-                     cache: EntryCache | None = None) -> None:
+def load_publication(path: Path, loaded: LoadedIssue, raw: bytes | None = None) -> None:
     from newsletter.models import Publication
 
-    loaded.publication_source, loaded.publication = _load(path, Publication, loaded, cache)
+    loaded.publication_source, loaded.publication = _load(path, Publication, loaded, raw)
 
 
-def load_issue(directory: Path, cache: EntryCache | None = None) -> LoadedIssue:
+class Publications:
+    """newsletter.toml files found and read once per run, however many issues share one."""
+
+    def __init__(self) -> None:
+        self._by_folder: dict[str, Path | None] = {}
+        self._loaded: dict[Path, LoadedIssue] = {}
+
+    def find(self, directory: Path) -> Path | None:
+        """As ``find_publication_file``, remembering every folder on the way up: the issues
+        of a publication share all their parents, so each is looked at once."""
+        folder = os.path.realpath(directory)
+        walked = []
+        while folder not in self._by_folder:
+            walked.append(folder)
+            candidate = os.path.join(folder, PUBLICATION_FILE)
+            if os.path.isfile(candidate):
+                self._by_folder[folder] = Path(candidate)
+                break
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                self._by_folder[folder] = None
+                break
+            folder = parent
+        found = self._by_folder[folder]
+        for seen in walked:
+            self._by_folder[seen] = found
+        return found
+
+    def load_into(self, path: Path, loaded: LoadedIssue, raw: bytes | None = None) -> None:
+        if path not in self._loaded:
+            alone = LoadedIssue(directory=path.parent)
+            load_publication(path, alone, raw)
+            self._loaded[path] = alone
+        alone = self._loaded[path]
+        loaded.publication_source, loaded.publication = alone.publication_source, \
+            alone.publication
+        loaded.problems.extend(alone.problems)
+        loaded.files_read += 1
+
+
+def load_issue(directory: Path, *, contents: Mapping[str, bytes] | None = None,
+               papers: Sequence[Path] | None = None,
+               publications: Publications | None = None) -> LoadedIssue:
     """Read and validate an issue directory; never raises for bad content.
 
-    With ``cache``, files whose bytes are unchanged since a previous run are not parsed
-    or validated again.
+    ``contents`` holds files already read (by ``str(path)``), which are not read again;
+    ``papers`` the paper files, when they are already listed;
+    ``publications`` shares one reading of newsletter.toml among the issues of a run.
     """
     from newsletter.models import Issue, Paper
 
+    contents = contents or {}
+    publications = publications or Publications()
     loaded = LoadedIssue(directory=directory)
-    publication_path = find_publication_file(directory)
+    publication_path = publications.find(directory)
     if publication_path is not None:
-        load_publication(publication_path, loaded, cache)
-    loaded.issue_source, loaded.issue = _load(directory / ISSUE_FILE, Issue, loaded, cache)
-    for path in paper_files(directory):
-        source, paper = _load(path, Paper, loaded, cache)
+        publications.load_into(publication_path, loaded, contents.get(str(publication_path)))
+    issue_path = directory / ISSUE_FILE
+    loaded.issue_source, loaded.issue = _load(issue_path, Issue, loaded,
+                                              contents.get(str(issue_path)))
+    for path in paper_files(directory) if papers is None else papers:
+        source, paper = _load(path, Paper, loaded, contents.get(str(path)))
         if source is not None:
             loaded.paper_sources.append(source)
         if source is not None and paper is not None:

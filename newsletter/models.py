@@ -114,16 +114,24 @@ def _http_or_https(value: str) -> str:
 SINGLE_LINE = r"^[^\r\n]*$"
 HTTP_URL = r"^[hH][tT][tT][pP][sS]?://[^\s]+$"
 
+def _text(value: str) -> str:
+    # One validator, not two, and no further call for text without a link: this runs for
+    # every string of every entry.
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if "]" not in value and "<" not in value:
+        return value
+    return _safe_links(value)
+
+
 Line = Annotated[str, Field(min_length=1, max_length=LINE_MAX, pattern=SINGLE_LINE),
-                 AfterValidator(_not_blank), AfterValidator(_safe_links)]
+                 AfterValidator(_text)]
 """One line of plain text: a title, a name, a label."""
 
-Item = Annotated[str, Field(min_length=1, max_length=ITEM_MAX), AfterValidator(_not_blank),
-                 AfterValidator(_safe_links)]
+Item = Annotated[str, Field(min_length=1, max_length=ITEM_MAX), AfterValidator(_text)]
 """One bullet: inline Markdown, often 'Lead term: explanation'."""
 
-Prose = Annotated[str, Field(min_length=1, max_length=PROSE_MAX), AfterValidator(_not_blank),
-                  AfterValidator(_safe_links)]
+Prose = Annotated[str, Field(min_length=1, max_length=PROSE_MAX), AfterValidator(_text)]
 """Inline Markdown; a blank line separates paragraphs."""
 
 Url = Annotated[str, Field(max_length=2_000, pattern=HTTP_URL), AfterValidator(_http_or_https)]
@@ -132,7 +140,9 @@ Score = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+    # defer_build: a command that only needs field names (styles, schema) does not pay for
+    # building validators; the first validation builds them.
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, defer_build=True)
 
 
 class NestedBullet(_Entry):

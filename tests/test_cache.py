@@ -1,4 +1,4 @@
-"""The entry cache: a second check reuses unchanged entries, and is never wrong."""
+"""The result cache: a second check reuses unchanged issues, and is never wrong."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from tests.conftest import Run
 def test_second_check_uses_the_cache_and_gives_the_same_answer(run: Run, example) -> None:  # type: ignore[no-untyped-def]
     issue = example("weekly")
     first = run("check", str(issue))
-    cache = issue / ".newsletter-cache" / "entries.pickle"
+    cache = issue / ".newsletter-cache" / "results.pickle"
     assert cache.is_file()
     assert (issue / ".newsletter-cache" / ".gitignore").read_text().strip().endswith("*")
     second = run("check", str(issue))
@@ -43,7 +43,7 @@ def test_no_cache_leaves_no_cache_behind(run: Run, example) -> None:  # type: ig
 def test_a_corrupt_cache_is_ignored(run: Run, example) -> None:  # type: ignore[no-untyped-def]
     issue = example("pulse")
     run("check", str(issue))
-    (issue / ".newsletter-cache" / "entries.pickle").write_bytes(b"not a pickle")
+    (issue / ".newsletter-cache" / "results.pickle").write_bytes(b"not a pickle")
     result = run("check", str(issue))
     assert result.exit_code == 0, result.stdout
 

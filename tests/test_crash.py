@@ -361,7 +361,7 @@ def test_check_killed_while_writing_its_cache_keeps_a_usable_cache(tmp_path: Pat
         assert cli("add-paper", issue.name, *paper_args(number)).exit_code == 0
     paper = next((issue / "papers").glob("01-*.toml"))
     original = paper.read_text(encoding="utf-8")
-    cache = issue / ".newsletter-cache" / "entries.pickle"
+    cache = issue / ".newsletter-cache" / "results.pickle"
     edits = iter(range(1000))
 
     def check(after: float | None) -> Ending:
@@ -384,7 +384,7 @@ def test_check_killed_while_writing_its_cache_keeps_a_usable_cache(tmp_path: Pat
             blob = cache.read_bytes()
             assert digest(blob[16:]) == blob[:16]
             stored = pickle.loads(blob[16:])
-            assert isinstance(stored, dict) and "entries" in stored
+            assert isinstance(stored, dict) and "results" in stored
         # The next check, with whatever cache the kill left, says what a fresh one says.
         cached = check_output(cli("check", issue.name), tmp_path)
         assert cached == check_output(cli("check", "--no-cache", issue.name), tmp_path)

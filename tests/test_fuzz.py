@@ -594,7 +594,7 @@ MEMORY_BOMB = b"\x80\x05\x8e" + b"\xff" * 6 + b"\x00\x00"
 def memory_bomb_crashes(fuzzer: Fuzzer, style: str) -> bool:
     """Whether the known cache bug is still there (so the fuzz below tolerates exactly it,
     and becomes strict again by itself once it is fixed)."""
-    cache = fuzzer.root / style / ".newsletter-cache" / "entries.pickle"
+    cache = fuzzer.root / style / ".newsletter-cache" / "results.pickle"
     cache.parent.mkdir(exist_ok=True)
     cache.write_bytes(MEMORY_BOMB)
     result = fuzzer.cli("check", style)
@@ -602,11 +602,11 @@ def memory_bomb_crashes(fuzzer: Fuzzer, style: str) -> bool:
     return result.exit_code == 70 and "MemoryError" in result.stderr
 
 
-def test_a_damaged_entry_cache_is_ignored(fuzzer: Fuzzer) -> None:
-    """check keeps parsed entries in .newsletter-cache/entries.pickle; a cache file cut
+def test_a_damaged_result_cache_is_ignored(fuzzer: Fuzzer) -> None:
+    """check keeps its results in .newsletter-cache/results.pickle; a cache file cut
     short, with a flipped bit or replaced by junk must not crash check or change its
     verdict. (Hundreds, not thousands: the cache is one file, unpickling it is quick.)"""
-    cache = fuzzer.root / "weekly" / ".newsletter-cache" / "entries.pickle"
+    cache = fuzzer.root / "weekly" / ".newsletter-cache" / "results.pickle"
     clean = fuzzer.cli("check", "weekly")
     assert clean.exit_code == 0 and cache.is_file(), clean.output
     good = cache.read_bytes()
@@ -636,8 +636,8 @@ def test_a_damaged_entry_cache_is_ignored(fuzzer: Fuzzer) -> None:
 
 
 def test_a_cache_claiming_a_huge_object_is_ignored(fuzzer: Fuzzer) -> None:
-    # Found by test_a_damaged_entry_cache_is_ignored: one bit flipped in a length field.
-    cache = fuzzer.root / "weekly" / ".newsletter-cache" / "entries.pickle"
+    # Found by test_a_damaged_result_cache_is_ignored: one bit flipped in a length field.
+    cache = fuzzer.root / "weekly" / ".newsletter-cache" / "results.pickle"
     cache.parent.mkdir()
     cache.write_bytes(MEMORY_BOMB)
     result = fuzzer.cli("check", "weekly")
