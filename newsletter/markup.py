@@ -70,6 +70,8 @@ def markdown_source(text: str) -> str:
     Raw HTML is not part of what entries may contain: a ``<`` that could open a tag is
     escaped, so ``latency <78ms`` stays as written and ``<script>`` is shown, not run.
     """
+    if "<" not in text:  # most text: the pattern can match empty anywhere, so it is slow
+        return text.strip()
     return _RAW_HTML_START.sub(r"\1\\<", text.strip())
 
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsletter.errors import NewsletterError, UsageError
 from newsletter.loading import LoadedIssue
 from newsletter.styles import Style, builtin_templates_dir
+
+if TYPE_CHECKING:
+    import jinja2
 
 OUTPUT_FORMATS = ("md", "text", "html")
 _EXTENSIONS = {"md": "md", "text": "txt", "html": "html"}
@@ -39,6 +44,25 @@ def _tidy(text: str) -> str:
     return _BLANK_RUNS.sub("\n\n", text).strip("\n") + "\n"
 
 
+@cache
+def _environment(search_path: tuple[Path, ...], autoescape: bool) -> jinja2.Environment:
+    """One environment per template path, reused: templates compile once per process."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search_path),
+        undefined=jinja2.StrictUndefined,
+        # Markdown and text are escaped by the format object; HTML by Jinja as well.
+        autoescape=autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        # A template is included once per paper: without this, each include stats its file
+        # to see whether it changed since this process loaded it.
+        auto_reload=False,
+    )
+
+
 def render_issue(loaded: LoadedIssue, style: Style, output_format: str, *,
                  for_email: bool = False) -> str:
     """The issue as a document. The caller checks it first (see ``check_issue``).
@@ -58,15 +82,7 @@ def render_issue(loaded: LoadedIssue, style: Style, output_format: str, *,
     search_path: list[Path] = [style.folder]
     search_path += [d / "_base" for d in loaded.template_dirs]
     search_path.append(builtin_templates_dir() / "_base")
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(search_path),
-        undefined=jinja2.StrictUndefined,
-        # Markdown and text are escaped by the format object; HTML by Jinja as well.
-        autoescape=output_format == "html",
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = _environment(tuple(search_path), output_format == "html")
     papers = [item.paper for item in loaded.papers]
     context = {
         "issue": loaded.issue,

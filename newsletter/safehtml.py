@@ -7,15 +7,16 @@ only the handful of tags inline prose needs, with http, https and mailto links.
 
 from __future__ import annotations
 
+import re
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
-_BLOCK_TAGS = {"p", "ul", "ol", "li", "blockquote", "pre"}
-_INLINE_TAGS = {"a", "strong", "em", "code", "br"}
+_INLINE_TAGS = frozenset({"a", "strong", "em", "code", "br"})
+_BLOCK_TAGS = _INLINE_TAGS | {"p", "ul", "ol", "li", "blockquote", "pre"}
 
 
 @cache
@@ -29,12 +30,13 @@ def _markdown() -> MarkdownIt:
     return reader.disable(["image", "heading", "lheading", "hr", "table"], ignoreInvalid=True)
 
 
-def _clean(html: str, tags: set[str]) -> str:
+@cache
+def _cleaner(tags: frozenset[str]) -> Any:
     import nh3
 
-    return nh3.clean(
-        html,
-        tags=tags,
+    # One Cleaner per tag set: building ammonia's settings cost most of each clean() call.
+    return nh3.Cleaner(
+        tags=set(tags),
         attributes={"a": {"href"}},
         url_schemes=set(SAFE_SCHEMES),
         link_rel="noopener noreferrer",
@@ -42,16 +44,50 @@ def _clean(html: str, tags: set[str]) -> str:
     )
 
 
+def _clean(html: str, tags: frozenset[str]) -> str:
+    return str(_cleaner(tags).clean(html))
+
+
 def is_safe_url(url: str) -> bool:
     scheme, sep, _ = url.partition(":")
     return bool(sep) and scheme.lower() in SAFE_SCHEMES and not any(c.isspace() for c in url)
 
 
+# Characters that start inline Markdown (escapes, code, emphasis, links, autolinks,
+# entities, strikethrough) or that HTML escapes. Text with none of them, and nothing
+# unprintable, comes out of markdown-it and nh3 as it went in.
+_MARKUP_CHARS = re.compile(r"[\\`*_\[\]<>!&~]")
+
+
 def inline_html(text: str) -> str:
     """One line of Markdown as inline HTML (no paragraph)."""
+    folded = " ".join(text.split())
+    if folded.isprintable() and _MARKUP_CHARS.search(folded) is None:
+        return folded  # tests/test_html_safety.py holds this equal to the full path
+    return parsed_inline_html(folded)
+
+
+def parsed_inline_html(text: str) -> str:
+    """``inline_html`` without its shortcut: CommonMark rendering, then sanitising."""
     return _clean(_markdown().renderInline(" ".join(text.split())), _INLINE_TAGS)
+
+
+# A line that could open a block (list item, heading, rule, table row) or that ends in
+# spaces (a hard line break) rather than continue a paragraph of plain text.
+_BLOCK_START = re.compile(r"^\s*(?:[-+=#|]|\d+[.)])|\s$")
 
 
 def block_html(text: str) -> str:
     """Markdown prose (paragraphs, lists) as HTML blocks."""
-    return _clean(_markdown().render(text.strip()), _INLINE_TAGS | _BLOCK_TAGS).strip()
+    lines = text.strip().split("\n")
+    if all(line.strip() and line.isprintable() and _MARKUP_CHARS.search(line) is None
+           and _BLOCK_START.search(line) is None and "|" not in line for line in lines):
+        # One paragraph of plain text: what markdown-it and nh3 make of it, without them
+        # (tests/test_html_safety.py holds the two equal).
+        return "<p>" + "\n".join(line.strip() for line in lines) + "</p>"
+    return parsed_block_html(text)
+
+
+def parsed_block_html(text: str) -> str:
+    """``block_html`` without its shortcut."""
+    return _clean(_markdown().render(text.strip()), _BLOCK_TAGS).strip()
