@@ -130,6 +130,8 @@ TARGETS: list[tuple[str, Callable[[dict[str, Row]], Verdict]]] = [
     ("cold `check` of 500×20 ≤ towncrier building 10,000 fragments (so also faster per "
      "entry at 10,000)",
      ratio_at_most("check-10k-cold", "towncrier-10k", 1)),
+    ("the same with `--jobs 2` (optional; serial is the default)",
+     ratio_at_most("check-10k-jobs", "towncrier-10k", 1)),
     ("warm `check` of 500×20 (nothing changed) ≤ 3× `check` of one 10-paper issue",
      ratio_at_most("check-10k-warm", "check-10", 3)),
     ("`render --format md` of one 1,000-paper issue < 1 s",

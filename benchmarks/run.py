@@ -31,7 +31,7 @@ from generate import STYLES, generate
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
-# The entry cache `check` keeps beside newsletter.toml (the publication root, which is the
+# The result cache `check` keeps beside newsletter.toml (the publication root, which is the
 # working directory of every newsletter row). Removed before every run but the 'warm' ones.
 CACHE_DIRS = (".newsletter-cache",)
 SIZES = {"10": (1, 10), "1k": (1, 1_000), "10k": (500, 20)}
@@ -247,6 +247,8 @@ def scale(nl: Path, pubs: dict[str, Path]) -> list[Bench]:
               papers=10_000, prepare=clear_caches(big)),
         Bench("check-10k-warm", "scale", "`newsletter check` 500×20 (warm: nothing changed)",
               check, big, papers=10_000, follows="check-10k-cold"),
+        Bench("check-10k-jobs", "scale", "`newsletter check --jobs 2` 500×20 (cold)",
+              [*check, "--jobs", "2"], big, papers=10_000, prepare=clear_caches(big)),
     ]
     return benches + render_benches(nl, pubs, "md")
 

@@ -6,6 +6,8 @@ Returns problems as data and never stops at the first; the CLI decides how to pr
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,8 @@ from newsletter.tomlfile import Source
 
 if TYPE_CHECKING:
     from newsletter.cache import Inputs
+    from newsletter.lint import IssueFacts
+    from newsletter.loading import Publications
 
 
 def _absent(data: dict[str, Any], name: str) -> bool:
@@ -188,31 +192,80 @@ def _name(path: Path, base: str) -> str:
     return absolute[len(base) + 1:] if absolute.startswith(base + os.sep) else absolute
 
 
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """An issue the cache could not answer for, with whatever was already read of it."""
+
+    issue_dir: Path
+    style_override: str | None
+    contents: dict[str, bytes]
+    papers: list[Path] | None
+
+
+def _check_one(pending: _Pending, publications: Publications | None = None
+               ) -> tuple[list[Problem], IssueFacts | None, list[str]]:
+    """Load, check and lint one issue: its problems, its facts for lint across issues,
+    and the files it was read from (relative to it, or absolute)."""
+    from newsletter.lint import check_config, facts_of, lint_issue
+    from newsletter.loading import ISSUE_FILE, PAPERS_DIR, load_issue
+
+    issue_dir, style_override = pending.issue_dir, pending.style_override
+    loaded = load_issue(issue_dir, contents=pending.contents, papers=pending.papers,
+                        publications=publications or _process_publications())
+    found = check_issue(loaded, style_override)
+    style = None
+    if loaded.issue_source is not None:
+        try:
+            style, _ = resolve_style(loaded, style_override)
+        except UsageError:
+            style = None
+    found.extend(lint_issue(loaded, style))
+    found.extend(check_config(loaded))
+    here = os.path.abspath(issue_dir)
+    names = [ISSUE_FILE, *(f"{PAPERS_DIR}/{source.path.name}"
+                           for source in loaded.paper_sources),
+             *(_name(problem.path, here) for problem in loaded.problems)]
+    if loaded.publication_source is not None:
+        names.append(str(loaded.publication_source.path))
+    return found, facts_of(loaded, style), names
+
+
+@cache
+def _process_publications() -> Publications:
+    """In a worker process of ``--jobs``: one reading of newsletter.toml for its issues."""
+    from newsletter.loading import Publications
+
+    return Publications()
+
+
+def _check_all(pending: list[_Pending], jobs: int, publications: Publications
+               ) -> list[tuple[list[Problem], IssueFacts | None, list[str]]]:
+    """Serially, or spread over ``jobs`` processes when there is enough work to share."""
+    if jobs <= 1 or len(pending) < 2 * jobs:
+        return [_check_one(item, publications) for item in pending]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork where there is one: workers start with the models already built.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
+        return list(pool.map(_check_one, pending, chunksize=max(1, len(pending) // (jobs * 4))))
+
+
 def check_paths(paths: list[Path], style_override: str | None = None,
-                base: str | None = None, *, use_cache: bool = True) -> tuple[list[Problem], int]:
+                base: str | None = None, *, use_cache: bool = True,
+                jobs: int = 1) -> tuple[list[Problem], int]:
     """Check every issue named by or found under ``paths``: files, styles, editorial lint,
     and (with ``base``) edits to issues already published. Returns problems (each once,
     even when a publication file is shared) and the number of files read.
 
     With ``use_cache``, an issue whose files are all unchanged since the last run (same
     bytes) takes its problems from the publication's cache instead of being parsed,
-    validated and linted again. Lint across issues always runs, on facts kept per issue."""
+    validated and linted again. Lint across issues always runs, on facts kept per issue.
+    ``jobs`` > 1 checks the other issues in that many processes."""
     from newsletter.cache import ResultCache
-    from newsletter.lint import (
-        IssueFacts,
-        check_config,
-        facts_of,
-        future_date,
-        lint_issue,
-        lint_publication,
-    )
-    from newsletter.loading import (
-        ISSUE_FILE,
-        PAPERS_DIR,
-        Publications,
-        find_issue_dirs,
-        load_issue,
-    )
+    from newsletter.lint import check_config, future_date, lint_publication
+    from newsletter.loading import Publications, find_issue_dirs
     from newsletter.styles import SPEC_FILE, style_folders
 
     issue_dirs = find_issue_dirs(paths)
@@ -239,49 +292,39 @@ def check_paths(paths: list[Path], style_override: str | None = None,
             key = (os.path.abspath(problem.path), problem.line, problem.column, problem.message)
             problems.setdefault(key, problem)
 
-    def record(issue_dir: str, found: list[Problem], facts: IssueFacts | None,
-               names: list[str]) -> None:
-        keep(found)
-        # Absolute, not resolved: no system call per file, and the publication file is
-        # always reached by the same path from its issues.
-        files.update(os.path.join(issue_dir, name) for name in names)
-        if facts is not None:
-            every_facts.append(facts)
-            keep(future_date(facts))
-
+    # Answers from the cache first; the rest are checked, then all are taken in order (the
+    # order decides which of two issues with one number counts as the earlier).
+    results: list[tuple[list[Problem], IssueFacts | None, list[str]] | None] = []
+    pending: list[_Pending] = []
+    to_cache: list[tuple[int, ResultCache, Inputs]] = []
     for issue_dir in issue_dirs:
         publication = publications.find(issue_dir)
         cache = cache_for(issue_dir, publication)
-        here = os.path.abspath(issue_dir)
         contents: dict[str, bytes] = {}
         papers = None
-        inputs = None
+        hit = None
         if cache is not None:
             contents, papers, inputs = _read_inputs(issue_dir, publication, style_override)
-            hit = cache.get(issue_dir, inputs) if inputs is not None else None
-            if hit is not None:
-                record(here, *hit)
-                continue
-        loaded = load_issue(issue_dir, contents=contents, papers=papers,
-                            publications=publications)
-        found = check_issue(loaded, style_override)
-        style = None
-        if loaded.issue_source is not None:
-            try:
-                style, _ = resolve_style(loaded, style_override)
-            except UsageError:
-                style = None
-        found.extend(lint_issue(loaded, style))
-        found.extend(check_config(loaded))
-        facts = facts_of(loaded, style)
-        names = [ISSUE_FILE, *(f"{PAPERS_DIR}/{source.path.name}"
-                               for source in loaded.paper_sources),
-                 *(_name(problem.path, here) for problem in loaded.problems)]
-        if loaded.publication_source is not None:
-            names.append(str(loaded.publication_source.path))
-        record(here, found, facts, names)
-        if cache is not None and inputs is not None:
-            cache.put(issue_dir, inputs, found, facts, names)
+            if inputs is not None:
+                hit = cache.get(issue_dir, inputs)
+                if hit is None:
+                    to_cache.append((len(results), cache, inputs))
+        if hit is None:
+            pending.append(_Pending(issue_dir, style_override, contents, papers))
+        results.append(hit)
+    checked = iter(_check_all(pending, jobs, publications))
+    results = [result if result is not None else next(checked) for result in results]
+    for index, cache, inputs in to_cache:
+        cache.put(issue_dirs[index], inputs, *results[index])
+    for issue_dir, (found, facts, names) in zip(issue_dirs, results, strict=True):
+        keep(found)
+        # Absolute, not resolved: no system call per file, and the publication file is
+        # always reached by the same path from its issues.
+        here = os.path.abspath(issue_dir)
+        files.update(os.path.join(here, name) for name in names)
+        if facts is not None:
+            every_facts.append(facts)
+            keep(future_date(facts))
     if not issue_dirs:
         # A new publication with no issue yet: its newsletter.toml is all there is to check.
         for path in paths:

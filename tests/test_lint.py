@@ -697,3 +697,66 @@ def test_base_reports_unusual_file_names_as_they_are(run: Run, repo: Path, name:
     result = check(run, "--base", "base2")
     assert lines_for(result, "published-changed") == [
         changed(f"issues/001/papers/{name}").replace("since base,", "since base2,")]
+
+
+# ---------------------------------------------------------------------------- the cache and --jobs
+
+
+def many_issues(root: Path) -> None:
+    """Twelve issues with a problem of every kind: file errors, lint inside an issue, and
+    lint across issues (a paper covered twice, dates out of order)."""
+    publication(root)
+    for number in range(1, 13):
+        papers = {f"{index:02d}-p.toml": paper(
+            title=f'"Paper {number}-{index}"',
+            url=f'"https://arxiv.org/abs/2604.{number:02d}{index:03d}"') for index in (1, 2)}
+        if number == 3:
+            papers["03-bad.toml"] = paper(score='"high"')
+        if number == 7:
+            papers["03-again.toml"] = paper(title='"Paper 2-1"',
+                                            url='"https://arxiv.org/abs/2604.02001v3"')
+        if number == 9:
+            papers["03-todo.toml"] = paper(title='"Paper TODO"', url='"https://x.org/t"')
+        issue(root / f"issues/{number:03d}", number,
+              "2026-04-01" if number == 10 else f"2026-0{1 + number // 4}-0{1 + number % 4}",
+              papers=papers)
+
+
+def test_jobs_and_the_cache_give_the_serial_answer(run: Run, tmp_path: Path) -> None:
+    many_issues(tmp_path)
+    serial = check(run, "--no-cache")
+    for rule in ("wrong-type", "covered-before", "date-order", "placeholder-text"):
+        assert lines_for(serial, rule), (rule, serial.stdout)
+    assert serial.exit_code == 1
+    for args in (["--jobs", "2", "--no-cache"], ["--jobs", "2"], [], ["--jobs", "0"]):
+        again = check(run, *args)  # the first run with the cache fills it, then it answers
+        assert (again.exit_code, again.stdout) == (serial.exit_code, serial.stdout), args
+
+
+def test_lint_across_issues_sees_a_change_next_to_cached_issues(run: Run,
+                                                                tmp_path: Path) -> None:
+    many_issues(tmp_path)
+    first = check(run)
+    copy = tmp_path / "issues/012/papers/04-copy.toml"
+    write(copy, paper(title='"Paper 5-2"', url='"https://arxiv.org/abs/2604.05002"'))
+    found = lines_for(check(run), "covered-before")
+    assert "issues/012/papers/04-copy.toml:2:7: warning: already covered in issue 5 " \
+        "(issues/005/papers/02-p.toml) [covered-before]" in found
+    copy.unlink()
+    assert check(run).stdout == first.stdout
+
+
+def test_a_future_date_is_judged_on_the_day_even_from_the_cache(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    publication(tmp_path)
+    tomorrow = TODAY + dt.timedelta(days=1)
+    issue(tmp_path / "issues/001", 1, tomorrow.isoformat(), papers={"01-paper.toml": paper()})
+    assert lines_for(check(run), "date-order")
+    monkeypatch.setattr(newsletter.lint, "today", lambda: tomorrow)
+    assert lines_for(check(run), "date-order") == []
+
+
+def test_jobs_must_not_be_negative(run: Run, tmp_path: Path) -> None:
+    one_issue(tmp_path, paper())
+    result = run("check", "--jobs", "-1")
+    assert result.exit_code == 2 and "--jobs must be 0" in result.stderr
