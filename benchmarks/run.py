@@ -372,7 +372,7 @@ NOTES = [
     "µs per paper: the whole median divided by the number of papers, start-up included.",
     "500×20 `render`: `newsletter render` takes one issue directory, so the row renders one "
     "issue (20 papers) of that publication; `check` covers all 500 issues.",
-    "Every `newsletter` row but the warm one removes the entry cache (`.newsletter-cache/`) "
+    "Every `newsletter` row but the warm one removes the result cache (`.newsletter-cache/`) "
     "first; the warm `check` of 500×20 runs right after a cold one, nothing changed.",
     "Peers process one text per entry (the paper's summary/problem), less than a paper's "
     "1–2 KB, which favours them. Pelican builds into an emptied output folder, caches off.",
