@@ -7,32 +7,38 @@ on every run; what an unchanged issue skips is parsing, validating and linting. 
 holds the issue's problems and the few facts lint across issues needs (``IssueFacts``), not
 models or text, so the cache stays small and quick to load however large the publication.
 
-The cache lives in ``.newsletter-cache/`` beside newsletter.toml (it ignores itself for
-git, as ruff's and pytest's do) and is dropped whole when newsletter, its models or a
-style's spec change.
+A cache file can arrive with a pull request (it ignores itself for git, but ``git add -f``
+gets past that), so it must neither run code nor change what CI reports. It is JSON, never
+pickle, and carries an HMAC under a key kept outside the repository, in the user's cache
+folder (``$XDG_CACHE_HOME/newsletter/cache-key``): a cache written anywhere else, or edited,
+or damaged, does not verify and is dropped whole. It lives in ``.newsletter-cache/`` beside
+newsletter.toml and is dropped as well when newsletter, its models or a style's spec change.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
+import hmac
+import json
 import os
-import pickle
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from newsletter import __version__
 from newsletter.lint import IssueFacts
-from newsletter.problems import Problem
+from newsletter.problems import Problem, Severity
 
 CACHE_DIR = ".newsletter-cache"
-_FILE = "results.pickle"
-_FORMAT = 2
-_MAX_BYTES = 1 << 30
+_FILE = "results.json"
+_FORMAT = 3
+_MAX_BYTES = 1 << 28
 
 # (file name relative to the issue, or absolute when outside it; hash of its bytes)
 Inputs = tuple[tuple[str, bytes], ...]
+Result = tuple[list[Problem], IssueFacts | None, list[str]]
 
 
 def digest(raw: bytes) -> bytes:
@@ -54,41 +60,107 @@ def _fingerprint(style_specs: Iterable[Path]) -> str:
     return hasher.hexdigest()[:32]
 
 
-@dataclass(frozen=True, slots=True)
-class IssueResult:
-    """What checking one issue found, independent of the directory it was reached from:
-    paths inside the issue are stored relative to it."""
+def machine_key() -> bytes | None:
+    """This user's secret for signing caches, made on first use; None if it cannot be kept
+    (then nothing is cached)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "newsletter" / "cache-key"
+    try:
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    except OSError:
+        pass
+    import secrets
 
-    inputs: Inputs
-    problems: tuple[Problem, ...]
-    facts: IssueFacts | None
-    files: tuple[str, ...]
+    from newsletter.writing import write_atomic
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(32)
+        write_atomic(path, key)
+        path.chmod(0o600)
+        return key
+    except OSError:
+        return None
 
 
-_HERE = Path()
+def _signature(key: bytes, body: bytes) -> bytes:
+    return hmac.new(key, body, "blake2b").hexdigest().encode()
 
 
-def _relative(path: Path, issue_dir: str) -> Path:
+def _key(inputs: Inputs) -> list[list[str]]:
+    return [[name, hashed.hex()] for name, hashed in inputs]
+
+
+def _relative(path: Path, issue_dir: str) -> str:
+    """Paths inside the issue are stored relative to it, so the entry holds wherever the
+    issue is reached from; others stay absolute."""
     absolute = os.path.abspath(path)
     if absolute.startswith(issue_dir + os.sep):
-        return Path(absolute[len(issue_dir) + 1:])
-    return Path(absolute)
+        return absolute[len(issue_dir) + 1:]
+    return absolute
 
 
-def _moved(problem: Problem, path: Path) -> Problem:
-    return Problem(path, problem.line, problem.column, problem.message, problem.rule,
-                   problem.severity)
+def _encode(problems: list[Problem], facts: IssueFacts | None, files: Iterable[str],
+            issue_dir: str) -> dict[str, Any]:
+    return {
+        "problems": [[_relative(p.path, issue_dir), p.line, p.column, p.message, p.rule,
+                      p.severity.value] for p in problems],
+        "facts": None if facts is None else {
+            "publication": None if facts.publication_path is None
+            else str(facts.publication_path),
+            "levels": facts.levels, "number": facts.number, "date": facts.date.isoformat(),
+            "papers": [[name, where, list(keys)] for name, where, keys in facts.papers]},
+        "files": list(files),
+    }
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def _number(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("not an integer")
+    return value
+
+
+def _decode(stored: dict[str, Any], issue_dir: Path) -> Result:
+    """An entry back as objects, with paths as the issue is reached now. Raises on anything
+    that is not as ``_encode`` wrote it."""
+    problems = [Problem(issue_dir / _text(path), _number(line), _number(column), _text(message),
+                        _text(rule), Severity(severity))
+                for path, line, column, message, rule, severity in stored["problems"]]
+    facts = None
+    if stored["facts"] is not None:
+        raw = stored["facts"]
+        publication = raw["publication"]
+        facts = IssueFacts(
+            directory=issue_dir,
+            publication_path=None if publication is None else Path(_text(publication)),
+            levels={_text(rule): _text(level) for rule, level in raw["levels"].items()},
+            number=_number(raw["number"]),
+            date=dt.date.fromisoformat(_text(raw["date"])),
+            papers=tuple((_text(name), _text(where), tuple(_text(key) for key in keys))
+                         for name, where, keys in raw["papers"]))
+    return problems, facts, [_text(name) for name in stored["files"]]
 
 
 class ResultCache:
     """Issue directory (absolute) → the result of its last check."""
 
-    def __init__(self, root: Path, style_specs: Iterable[Path] = ()) -> None:
+    def __init__(self, root: Path, style_specs: Iterable[Path] = (),
+                 key: bytes | None = None) -> None:
         self.root = root
-        self._results: dict[str, IssueResult] = {}
+        self._results: dict[str, Any] = {}
         self._dirty = False
         self._fingerprint = _fingerprint(style_specs)
-        self._load()
+        self._secret = key if key is not None else machine_key()
+        if self._secret is not None:
+            self._load()
 
     @property
     def path(self) -> Path:
@@ -98,46 +170,43 @@ class ResultCache:
         try:
             if self.path.stat().st_size > _MAX_BYTES:
                 return
-            blob = self.path.read_bytes()
-            # A checksum before unpickling: a damaged file is dropped, never half-read.
-            if len(blob) < 16 or digest(blob[16:]) != blob[:16]:
-                return
-            stored = pickle.loads(blob[16:])
-        except Exception:  # any damage, even a MemoryError from one flipped bit
-            return  # no cache yet, a damaged one, or one from another version: start afresh
-        if isinstance(stored, dict) and stored.get("fingerprint") == self._fingerprint:
-            self._results = stored.get("results", {})
+            signature, _, body = self.path.read_bytes().partition(b"\n")
+            assert self._secret is not None
+            if not hmac.compare_digest(signature, _signature(self._secret, body)):
+                return  # damaged, edited, or written under another key (another machine)
+            stored = json.loads(body)
+        except Exception:  # no cache yet, or a damaged one (even a RecursionError)
+            return
+        if (isinstance(stored, dict) and stored.get("fingerprint") == self._fingerprint
+                and isinstance(stored.get("results"), dict)):
+            self._results = stored["results"]
 
-    def get(self, issue_dir: Path, inputs: Inputs
-            ) -> tuple[list[Problem], IssueFacts | None, list[str]] | None:
+    def get(self, issue_dir: Path, inputs: Inputs) -> Result | None:
         """The problems, facts and files (relative to the issue, or absolute) of an
-        unchanged issue, with paths as reached now."""
+        unchanged issue; None when it changed, or its entry is damaged."""
         found = self._results.get(os.path.abspath(issue_dir))
-        if found is None or found.inputs != inputs:
+        try:
+            if found is None or found["inputs"] != _key(inputs):
+                return None
+            return _decode(found, issue_dir)
+        except Exception:  # hand-edited or damaged: check the issue as if it were new
             return None
-        problems = [_moved(p, issue_dir / p.path) for p in found.problems]
-        facts = replace(found.facts, directory=issue_dir) if found.facts is not None else None
-        return problems, facts, list(found.files)
 
     def put(self, issue_dir: Path, inputs: Inputs, problems: list[Problem],
             facts: IssueFacts | None, files: Iterable[str]) -> None:
         base = os.path.abspath(issue_dir)
-        self._results[base] = IssueResult(
-            inputs=inputs,
-            problems=tuple(_moved(p, _relative(p.path, base)) for p in problems),
-            facts=replace(facts, directory=_HERE) if facts is not None else None,
-            files=tuple(files))
+        self._results[base] = {"inputs": _key(inputs), **_encode(problems, facts, files, base)}
         self._dirty = True
 
     def save(self) -> None:
         """Write the cache if anything changed; a cache that cannot be written is skipped."""
-        if not self._dirty:
+        if not self._dirty or self._secret is None:
             return
         from newsletter.writing import write_atomic
 
-        payload = pickle.dumps({"fingerprint": self._fingerprint, "results": self._results},
-                               protocol=pickle.HIGHEST_PROTOCOL)
-        payload = digest(payload) + payload
+        body = json.dumps({"fingerprint": self._fingerprint, "results": self._results},
+                          separators=(",", ":")).encode()
+        payload = _signature(self._secret, body) + b"\n" + body
         with contextlib.suppress(Exception):  # read-only checkout, full disk: no cache
             self.path.parent.mkdir(exist_ok=True)
             ignore = self.path.parent / ".gitignore"

@@ -6,6 +6,7 @@ Returns problems as data and never stops at the first; the CLI decides how to pr
 from __future__ import annotations
 
 import os
+import signal
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -176,7 +177,8 @@ def _read_inputs(issue_dir: Path, publication: Path | None, style_override: str 
     named.append((ISSUE_FILE, issue_dir / ISSUE_FILE))
     named.extend((f"{PAPERS_DIR}/{path.name}", path) for path in papers)
     contents: dict[str, bytes] = {}
-    inputs = [("--style", (style_override or "").encode())]
+    # None (the issue's own style) and "" (which no style is called) must not share a key.
+    inputs = [("--style", b"\0" if style_override is None else style_override.encode())]
     for name, path in named:
         raw, _ = read_bytes(path)
         if raw is None:
@@ -248,8 +250,36 @@ def _check_all(pending: list[_Pending], jobs: int, publications: Publications
 
     # fork where there is one: workers start with the models already built.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
-        return list(pool.map(_check_one, pending, chunksize=max(1, len(pending) // (jobs * 4))))
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
+                               initializer=_ignore_interrupts)
+    # Ctrl-C waits while the workers are forked (map submits all work, which starts them),
+    # so none is interrupted before it can ignore it; then it reaches this process.
+    _interrupts(signal.SIG_BLOCK)
+    try:
+        try:
+            chunks = pool.map(_check_one, pending,
+                              chunksize=max(1, len(pending) // (jobs * 4)))
+        finally:
+            _interrupts(signal.SIG_UNBLOCK)
+        results = list(chunks)
+    except BaseException:
+        # Ctrl-C (or a worker's error): drop the queued work instead of waiting for it.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
+
+
+def _interrupts(how: int) -> None:
+    if hasattr(signal, "pthread_sigmask"):  # not on Windows, which does not fork
+        signal.pthread_sigmask(how, {signal.SIGINT})
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C is the main process's to handle. A worker interrupted while
+    holding the result queue's lock would leave every process waiting on it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _interrupts(signal.SIG_UNBLOCK)
 
 
 def check_paths(paths: list[Path], style_override: str | None = None,

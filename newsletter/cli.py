@@ -173,6 +173,7 @@ def check(
     Examples: newsletter check  |  newsletter check issues/012  |  newsletter check
     --format github --base origin/main  |  newsletter check --list-rules
     """
+    style = style or None  # --style "" (an unset variable in a script) as if not given
 
     def run() -> None:
         from newsletter.checking import check_paths
@@ -237,6 +238,8 @@ def render(
     render issues/012 --format email --from "Editor <ed@example.com>" --to
     list@example.com --output issue-012.eml
     """
+
+    style = style or None  # --style "" (an unset variable in a script) as if not given
 
     def run() -> None:
         from newsletter.checking import check_issue, resolve_style

@@ -208,10 +208,12 @@ def _located(path: Path, key: str, rule: str, message: str,
     severity = LintSettings(levels, {}, {}).severity(rule)
     if severity is None:
         return None
-    try:
-        line, column = locate(path.read_text(encoding="utf-8"), (key,))
-    except (OSError, UnicodeDecodeError):
-        line, column = 1, 1
+    from newsletter.tomlfile import decode, read_bytes
+
+    # Read as every entry is read (a byte-order mark dropped), so columns agree.
+    raw, _ = read_bytes(path)
+    text = decode(path, raw)[0] if raw is not None else None
+    line, column = locate(text, (key,)) if text is not None else (1, 1)
     return Problem(path, line, column, message, rule, severity)
 
 

@@ -115,6 +115,8 @@ def decode(path: Path, raw: bytes) -> tuple[str | None, Problem | None]:
 def parse(path: Path, text: str) -> tuple[dict[str, Any] | None, Problem | None]:
     import toml_rs
 
+    if text.startswith(_BOM):  # a second one: tomllib refuses it, toml-rs would skip it
+        return None, _syntax_problem(path, text, ValueError("a byte-order mark"))
     try:
         data = toml_rs.loads(text, toml_version="1.0.0")
     except Exception as exc:  # TOMLDecodeError, or a ValueError from an impossible date

@@ -8,7 +8,7 @@ every kill:
 
 * every paper is byte-identical to before, or is a new paper whose bytes are exactly what
   add-paper writes for it (so it parses with tomllib); an output file is its old bytes or
-  exactly the complete new render; a cache file unpickles;
+  exactly the complete new render; the cache file verifies and reads;
 * nothing else appeared but hidden ``.NAME.*.tmp`` orphans of a killed write. Nothing
   removes those (a killed process cannot, and no command cleans up after another), so what
   makes them acceptable is tested instead: check, render and add-paper ignore them, and
@@ -24,8 +24,9 @@ its temporary twin), or at the end.
 
 from __future__ import annotations
 
+import hmac
+import json
 import os
-import pickle
 import random
 import re
 import shutil
@@ -37,7 +38,7 @@ from typing import Any
 
 import pytest
 
-from newsletter.cache import digest
+from newsletter.cache import machine_key
 from tests.support.cli import EXAMPLES, Cli, check_output, render_output
 from tests.support.processes import (
     Ending,
@@ -361,7 +362,7 @@ def test_check_killed_while_writing_its_cache_keeps_a_usable_cache(tmp_path: Pat
         assert cli("add-paper", issue.name, *paper_args(number)).exit_code == 0
     paper = next((issue / "papers").glob("01-*.toml"))
     original = paper.read_text(encoding="utf-8")
-    cache = issue / ".newsletter-cache" / "results.pickle"
+    cache = issue / ".newsletter-cache" / "results.json"
     edits = iter(range(1000))
 
     def check(after: float | None) -> Ending:
@@ -380,10 +381,11 @@ def test_check_killed_while_writing_its_cache_keeps_a_usable_cache(tmp_path: Pat
         # check exits 0 here (warnings only), or it was killed.
         tally.add("fork, at a random moment", ending)
         if cache.exists():
-            # The file is whole: its checksum prefix matches, and what follows unpickles.
-            blob = cache.read_bytes()
-            assert digest(blob[16:]) == blob[:16]
-            stored = pickle.loads(blob[16:])
+            # The file is whole: its signature verifies, and what follows is the JSON.
+            signature, _, body = cache.read_bytes().partition(b"\n")
+            assert signature == hmac.new(machine_key() or b"", body, "blake2b") \
+                .hexdigest().encode()
+            stored = json.loads(body)
             assert isinstance(stored, dict) and "results" in stored
         # The next check, with whatever cache the kill left, says what a fresh one says.
         cached = check_output(cli("check", issue.name), tmp_path)

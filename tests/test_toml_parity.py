@@ -61,7 +61,9 @@ def assert_parity(text: str) -> None:
         # Refused by depth, whatever a parser's recursion limit would do.
         assert _could_be_too_deep(text)
         return
-    if not _could_be_too_deep(text):
+    # toml-rs skips a leading byte-order mark that tomllib refuses; parse() never gives it
+    # one (decode() drops the first mark, and a second goes to tomli).
+    if not _could_be_too_deep(text) and not text.startswith("\ufeff"):
         assert verdict(toml_rs_1_0, text) == expected, f"toml-rs differs on {text!r}"
     if expected[0] == "accepts":
         assert problem is None, f"{text[:200]!r}: {problem}"
@@ -109,6 +111,7 @@ CORNER_CASES = [
     "[table]\nkey = 1\n[[table.array]]\nx = 1", "a.b.c = 1\na.b.d = 2\na.e = {f = 1}",
     "a = " + "[" * 60 + "]" * 60, "a = " + "[" * 200 + "]" * 200,
     "a = " + "{b = " * 200 + "1" + "}" * 200, "a" + ".b" * 3000 + " = 1",
+    "\ufeffa = 1", "a = 1\n\ufeffb = 2", 'a = "\ufeff"',
 ]
 
 
@@ -120,7 +123,7 @@ def test_corner_cases_read_the_same(text: str) -> None:
 TOKENS = ("[", "]", "[[", "]]", "{", "}", '"', "'", '"""', "'''", "=", ".", ",", "#", "\\",
           "\n", "\r\n", "\t", " ", "a", "key", "1", "1.5", "-", "+", "_", "e", "T", "Z", ":",
           "true", "false", "nan", "inf", "0x", "1979-05-27", "07:32:00", "é", "\x7f", "\x00",
-          "\\u00e9", "\\n", "😀")
+          "\\u00e9", "\\n", "😀", "\ufeff")
 
 
 @st.composite
