@@ -35,7 +35,10 @@ def _not_blank(value: str) -> str:
     return value
 
 
-_http_url = TypeAdapter(HttpUrl)
+@cache  # built on first use: a command that only reads field names never needs it
+def _http_url() -> TypeAdapter[HttpUrl]:
+    return TypeAdapter(HttpUrl)
+
 _SPACE = re.compile(r"\s")
 
 _LINK_SCHEMES = ("http://", "https://", "mailto:")
@@ -104,7 +107,7 @@ def _http_or_https(value: str) -> str:
     if _SPACE.search(value):
         raise ValueError("must be an http:// or https:// URL without spaces")
     try:
-        _http_url.validate_python(value)
+        _http_url().validate_python(value)
     except ValueError:
         raise ValueError("must be an http:// or https:// URL") from None
     return value
