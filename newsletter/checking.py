@@ -5,6 +5,7 @@ Returns problems as data and never stops at the first; the CLI decides how to pr
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 from dataclasses import dataclass
@@ -282,6 +283,56 @@ def _ignore_interrupts() -> None:
     _interrupts(signal.SIG_UNBLOCK)
 
 
+def _issue_of(path: Path) -> str:
+    """``<issue>/issue.toml`` or ``<issue>/papers/x.toml`` → ``<issue>/issue.toml``."""
+    absolute = os.path.abspath(path)
+    folder = os.path.dirname(absolute)
+    if os.path.basename(folder) == "papers":
+        return os.path.join(os.path.dirname(folder), "issue.toml")
+    return os.path.join(folder, "issue.toml")
+
+
+def _other_issues_facts(paths: list[Path], issue_dirs: list[Path], asked: set[str],
+                        publications: Publications) -> list[IssueFacts]:
+    """Facts of the other issues of the publications ``issue_dirs`` belong to, read lightly
+    (parsed, not validated: they are only compared with, never reported on)."""
+    from newsletter.lint import IssueFacts, LintSettings, paper_key
+    from newsletter.loading import ISSUE_FILE, PAPERS_DIR, find_issue_dirs, paper_files
+    from newsletter.tomlfile import read_toml
+
+    roots = {publication.parent for issue_dir in issue_dirs
+             if (publication := publications.find(issue_dir)) is not None}
+    searched = [os.path.realpath(path) for path in paths if path.is_dir()]
+    found: list[IssueFacts] = []
+    for root in sorted(roots):
+        if any(root.is_relative_to(folder) for folder in searched):
+            continue  # the whole publication was checked: there are no others
+        others = [d for d in find_issue_dirs([root]) if os.path.abspath(d) not in asked]
+        if not others:
+            continue
+        shared = LoadedIssue(directory=root)
+        publications.load_into(root / PUBLICATION_FILE, shared)
+        levels = LintSettings.for_issue(shared, None).levels
+        for issue_dir in others:
+            source, _ = read_toml(issue_dir / ISSUE_FILE)
+            if source is None:
+                continue
+            number, date = source.data.get("number"), source.data.get("date")
+            if type(number) is not int or type(date) is not dt.date:
+                continue
+            papers = []
+            for path in paper_files(issue_dir):
+                paper, _ = read_toml(path)
+                title, url = (paper.data.get("title"), paper.data.get("url")) if paper else (
+                    None, None)
+                if isinstance(title, str) and (url is None or isinstance(url, str)):
+                    papers.append((f"{PAPERS_DIR}/{path.name}", "url" if url else "title",
+                                   paper_key(url, title)))
+            found.append(IssueFacts(issue_dir, root / PUBLICATION_FILE, levels, number, date,
+                                    tuple(papers)))
+    return found
+
+
 def check_paths(paths: list[Path], style_override: str | None = None,
                 base: str | None = None, *, use_cache: bool = True,
                 jobs: int = 1) -> tuple[list[Problem], int]:
@@ -366,7 +417,12 @@ def check_paths(paths: list[Path], style_override: str | None = None,
                 keep(empty.problems)
                 keep(check_config(empty))
                 files.add(os.path.abspath(path / PUBLICATION_FILE))
-    keep(lint_publication(every_facts))
+    # Issues not asked for (pre-commit passes only the changed files) still count as the
+    # earlier issues of their publication: a paper covered there is reported here.
+    asked = {os.path.abspath(issue_dir) for issue_dir in issue_dirs}
+    context = _other_issues_facts(paths, issue_dirs, asked, publications)
+    keep([problem for problem in lint_publication(every_facts + context)
+          if os.path.dirname(_issue_of(problem.path)) in asked])
     for cache in caches.values():
         cache.save()
     if base is not None:

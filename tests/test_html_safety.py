@@ -1307,7 +1307,10 @@ def test_pathological_markdown_at_the_cap_is_fast(run: Run, scratch: Path, style
         if step in ("html", "email"):
             html_part = email_parts(document)[0] if step == "email" else document
             assert_inert(parse(html_part), document=True)
-    assert work < GUARD, f"{step} took {work:.2f}s of CPU ({clock:.2f}s on the clock)"
+    # An email is two renders of the issue (its HTML part and its text part), each held to
+    # the guard on its own in the html and text steps.
+    guard = 2 * GUARD if step == "email" else GUARD
+    assert work < guard, f"{step} took {work:.2f}s of CPU ({clock:.2f}s on the clock)"
     assert clock < WALL_GUARD, f"{step} took {clock:.2f}s on the clock"
 
 

@@ -812,3 +812,19 @@ def test_ctrl_c_stops_check_jobs_promptly(tmp_path: Path) -> None:
     # finishing, where it ends a process as it ends any other; 0/1: finished first.
     assert set(endings) <= {0, 1, 130, -signal.SIGINT}, endings
     assert 130 in endings  # some runs were interrupted, not all finished first
+
+
+def test_covered_before_sees_issues_not_named_as_pre_commit_runs_it(run: Run,
+                                                                    tmp_path: Path) -> None:
+    """pre-commit passes only the changed files; the earlier issues still count."""
+    publication(tmp_path)
+    issue(tmp_path / "issues/004", 4, "2026-04-12", papers={"01-first.toml": paper()})
+    issue(tmp_path / "issues/005", 5, "2026-04-19", papers={"01-again.toml": paper(
+        title='"A Retitled Copy"')})
+    issue(tmp_path / "issues/006", 6, "2026-04-26", papers={"01-broken.toml": "title = \n"})
+    for args in (["issues/005/papers/01-again.toml"], ["issues/005"], ["--no-cache", "issues/005"]):
+        assert lines_for(check(run, *args), "covered-before") == [
+            "issues/005/papers/01-again.toml:2:7: warning: already covered in issue 4 "
+            "(issues/004/papers/01-first.toml) [covered-before]"], args
+    # Only what was asked for is reported on: issue 4 is the earlier one, and fine.
+    assert check(run, "issues/004").stdout.startswith("All good")
