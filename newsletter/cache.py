@@ -29,6 +29,7 @@ from typing import Any
 
 from newsletter import __version__
 from newsletter.lint import IssueFacts
+from newsletter.loading import name_in_issue
 from newsletter.problems import Problem, Severity
 
 CACHE_DIR = ".newsletter-cache"
@@ -93,19 +94,11 @@ def _key(inputs: Inputs) -> list[list[str]]:
     return [[name, hashed.hex()] for name, hashed in inputs]
 
 
-def _relative(path: Path, issue_dir: str) -> str:
-    """Paths inside the issue are stored relative to it, so the entry holds wherever the
-    issue is reached from; others stay absolute."""
-    absolute = os.path.abspath(path)
-    if absolute.startswith(issue_dir + os.sep):
-        return absolute[len(issue_dir) + 1:]
-    return absolute
-
-
 def _encode(problems: list[Problem], facts: IssueFacts | None, files: Iterable[str],
             issue_dir: str) -> dict[str, Any]:
     return {
-        "problems": [[_relative(p.path, issue_dir), p.line, p.column, p.message, p.rule,
+        # Relative to the issue, so the entry holds wherever the issue is reached from.
+        "problems": [[name_in_issue(p.path, issue_dir), p.line, p.column, p.message, p.rule,
                       p.severity.value] for p in problems],
         "facts": None if facts is None else {
             "publication": None if facts.publication_path is None

@@ -14,7 +14,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsletter.errors import UsageError
-from newsletter.loading import PUBLICATION_FILE, LoadedIssue, LoadedPaper
+from newsletter.loading import (
+    ISSUE_FILE,
+    PAPERS_DIR,
+    PUBLICATION_FILE,
+    LoadedIssue,
+    LoadedPaper,
+    Publications,
+    find_issue_dirs,
+    issue_dir_of,
+    load_issue,
+    load_publication,
+    name_in_issue,
+    paper_files,
+)
 from newsletter.positions import locate
 from newsletter.problems import Problem
 from newsletter.styles import Style, load_style
@@ -23,7 +36,6 @@ from newsletter.tomlfile import Source
 if TYPE_CHECKING:
     from newsletter.cache import Inputs
     from newsletter.lint import IssueFacts
-    from newsletter.loading import Publications
 
 
 def _absent(data: dict[str, Any], name: str) -> bool:
@@ -170,7 +182,6 @@ def _read_inputs(issue_dir: Path, publication: Path | None, style_override: str 
     """Every file the issue is checked from, read once; its papers; and the files' hashes,
     the cache key (None when a file cannot be read: that issue is checked, not cached)."""
     from newsletter.cache import digest
-    from newsletter.loading import ISSUE_FILE, PAPERS_DIR, paper_files
     from newsletter.tomlfile import read_bytes
 
     papers = paper_files(issue_dir)
@@ -189,12 +200,6 @@ def _read_inputs(issue_dir: Path, publication: Path | None, style_override: str 
     return contents, papers, tuple(inputs)
 
 
-def _name(path: Path, base: str) -> str:
-    """A file's name relative to the issue directory ``base``, or absolute outside it."""
-    absolute = os.path.abspath(path)
-    return absolute[len(base) + 1:] if absolute.startswith(base + os.sep) else absolute
-
-
 @dataclass(frozen=True, slots=True)
 class _Pending:
     """An issue the cache could not answer for, with whatever was already read of it."""
@@ -210,7 +215,6 @@ def _check_one(pending: _Pending, publications: Publications | None = None
     """Load, check and lint one issue: its problems, its facts for lint across issues,
     and the files it was read from (relative to it, or absolute)."""
     from newsletter.lint import check_config, facts_of, lint_issue
-    from newsletter.loading import ISSUE_FILE, PAPERS_DIR, load_issue
 
     issue_dir, style_override = pending.issue_dir, pending.style_override
     loaded = load_issue(issue_dir, contents=pending.contents, papers=pending.papers,
@@ -227,7 +231,7 @@ def _check_one(pending: _Pending, publications: Publications | None = None
     here = os.path.abspath(issue_dir)
     names = [ISSUE_FILE, *(f"{PAPERS_DIR}/{source.path.name}"
                            for source in loaded.paper_sources),
-             *(_name(problem.path, here) for problem in loaded.problems)]
+             *(name_in_issue(problem.path, here) for problem in loaded.problems)]
     if loaded.publication_source is not None:
         names.append(str(loaded.publication_source.path))
     return found, facts_of(loaded, style), names
@@ -236,8 +240,6 @@ def _check_one(pending: _Pending, publications: Publications | None = None
 @cache
 def _process_publications() -> Publications:
     """In a worker process of ``--jobs``: one reading of newsletter.toml for its issues."""
-    from newsletter.loading import Publications
-
     return Publications()
 
 
@@ -283,21 +285,11 @@ def _ignore_interrupts() -> None:
     _interrupts(signal.SIG_UNBLOCK)
 
 
-def _issue_of(path: Path) -> str:
-    """``<issue>/issue.toml`` or ``<issue>/papers/x.toml`` → ``<issue>/issue.toml``."""
-    absolute = os.path.abspath(path)
-    folder = os.path.dirname(absolute)
-    if os.path.basename(folder) == "papers":
-        return os.path.join(os.path.dirname(folder), "issue.toml")
-    return os.path.join(folder, "issue.toml")
-
-
 def _other_issues_facts(paths: list[Path], issue_dirs: list[Path], asked: set[str],
                         publications: Publications) -> list[IssueFacts]:
     """Facts of the other issues of the publications ``issue_dirs`` belong to, read lightly
     (parsed, not validated: they are only compared with, never reported on)."""
     from newsletter.lint import IssueFacts, LintSettings, paper_key
-    from newsletter.loading import ISSUE_FILE, PAPERS_DIR, find_issue_dirs, paper_files
     from newsletter.tomlfile import read_toml
 
     roots = {publication.parent for issue_dir in issue_dirs
@@ -346,7 +338,6 @@ def check_paths(paths: list[Path], style_override: str | None = None,
     ``jobs`` > 1 checks the other issues in that many processes."""
     from newsletter.cache import ResultCache
     from newsletter.lint import check_config, future_date, lint_publication
-    from newsletter.loading import Publications, find_issue_dirs
     from newsletter.styles import SPEC_FILE, style_folders
 
     issue_dirs = find_issue_dirs(paths)
@@ -411,8 +402,6 @@ def check_paths(paths: list[Path], style_override: str | None = None,
         for path in paths:
             if path.is_dir() and (path / PUBLICATION_FILE).is_file():
                 empty = LoadedIssue(directory=path)
-                from newsletter.loading import load_publication
-
                 load_publication(path / PUBLICATION_FILE, empty)
                 keep(empty.problems)
                 keep(check_config(empty))
@@ -422,7 +411,7 @@ def check_paths(paths: list[Path], style_override: str | None = None,
     asked = {os.path.abspath(issue_dir) for issue_dir in issue_dirs}
     context = _other_issues_facts(paths, issue_dirs, asked, publications)
     keep([problem for problem in lint_publication(every_facts + context)
-          if os.path.dirname(_issue_of(problem.path)) in asked])
+          if issue_dir_of(problem.path) in asked])
     for cache in caches.values():
         cache.save()
     if base is not None:

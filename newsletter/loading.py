@@ -47,7 +47,6 @@ class LoadedIssue:
     papers: list[LoadedPaper] = field(default_factory=list)
     paper_sources: list[Source] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    files_read: int = 0
 
     @property
     def issue_path(self) -> Path:
@@ -63,11 +62,24 @@ class LoadedIssue:
 
 
 def find_publication_file(directory: Path) -> Path | None:
-    for folder in (directory.resolve(), *directory.resolve().parents):
-        candidate = folder / PUBLICATION_FILE
-        if candidate.is_file():
-            return candidate
-    return None
+    """The nearest newsletter.toml in ``directory`` (symbolic links resolved) or above."""
+    return Publications().find(directory)
+
+
+def name_in_issue(path: Path, issue_dir: str) -> str:
+    """A file's name relative to the (absolute) issue directory, as ``papers/x.toml``, or
+    its absolute path when it lies outside the issue (a newsletter.toml above it)."""
+    absolute = os.path.abspath(path)
+    if absolute.startswith(issue_dir + os.sep):
+        return absolute[len(issue_dir) + 1:]
+    return absolute
+
+
+def issue_dir_of(path: Path) -> str:
+    """The (absolute) issue directory an entry file belongs to: its folder, or the folder
+    above ``papers/``."""
+    folder = os.path.dirname(os.path.abspath(path))
+    return os.path.dirname(folder) if os.path.basename(folder) == PAPERS_DIR else folder
 
 
 def paper_files(directory: Path) -> list[Path]:
@@ -87,7 +99,6 @@ def _load(path: Path, model: type[M], loaded: LoadedIssue,
     from newsletter.tomlfile import decode, parse, read_bytes
     from newsletter.validation import validate
 
-    loaded.files_read += 1
     problem = None
     if raw is None:
         raw, problem = read_bytes(path)
@@ -123,8 +134,9 @@ class Publications:
         self._loaded: dict[Path, LoadedIssue] = {}
 
     def find(self, directory: Path) -> Path | None:
-        """As ``find_publication_file``, remembering every folder on the way up: the issues
-        of a publication share all their parents, so each is looked at once."""
+        """The nearest newsletter.toml in ``directory`` or above, remembering every folder
+        on the way up: the issues of a publication share their parents, so each is looked
+        at once."""
         folder = os.path.realpath(directory)
         walked = []
         while folder not in self._by_folder:
@@ -152,7 +164,6 @@ class Publications:
         loaded.publication_source, loaded.publication = alone.publication_source, \
             alone.publication
         loaded.problems.extend(alone.problems)
-        loaded.files_read += 1
 
 
 def load_issue(directory: Path, *, contents: Mapping[str, bytes] | None = None,

@@ -103,3 +103,19 @@ def test_a_cache_that_cannot_be_decoded_is_checked_afresh(run: Run, example) -> 
     forge(issue, scramble, key=machine_key() or b"")
     second = run("check", str(issue))
     assert (second.exit_code, second.stdout) == (first.exit_code, first.stdout)
+
+
+def test_without_a_place_for_the_key_check_works_uncached(run: Run, example,  # type: ignore[no-untyped-def]
+                                                          tmp_path: Path,
+                                                          monkeypatch) -> None:
+    """No cache folder to keep the signing key in (a read-only home): nothing is cached,
+    and the check says what it would say anyway."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    issue = example("weekly")
+    expected = run("check", "--no-cache", str(issue))
+    for _ in range(2):
+        result = run("check", str(issue))
+        assert (result.exit_code, result.stdout) == (expected.exit_code, expected.stdout)
+    assert not (issue / ".newsletter-cache" / "results.json").exists()

@@ -93,12 +93,12 @@ def test_python_dash_m_runs_the_cli() -> None:
 
 def test_internal_error_is_one_line_with_exit_70(run: Run, monkeypatch: pytest.MonkeyPatch,
                                                  tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import newsletter.loading
+    import newsletter.checking
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(newsletter.loading, "find_issue_dirs", explode)
+    monkeypatch.setattr(newsletter.checking, "find_issue_dirs", explode)
     result = run("check", ".")
     assert result.exit_code == 70
     assert result.stderr.count("\n") == 1
