@@ -102,7 +102,7 @@ def styles() -> None:
     """
 
     def run() -> None:
-        from newsletter.styles import all_styles
+        from newsletter.entries.styles import all_styles
 
         for style in all_styles(_publication_templates(Path.cwd())):
             typer.echo(f"{style.name}\n  {style.description}")
@@ -121,7 +121,7 @@ def styles() -> None:
 
 
 def _publication_templates(directory: Path) -> tuple[Path, ...]:
-    from newsletter.loading import find_publication_file
+    from newsletter.entries.loading import find_publication_file
 
     publication = find_publication_file(directory)
     if publication is None:
@@ -134,7 +134,7 @@ def _publication_templates(directory: Path) -> tuple[Path, ...]:
 
 
 def _print_problems(problems: list[Any], *, err: bool = False) -> None:
-    from newsletter.problems import sort_problems
+    from newsletter.entries.problems import sort_problems
 
     for problem in sort_problems(problems):
         typer.echo(problem.as_text(), err=err)
@@ -176,13 +176,13 @@ def check(
     style = style or None  # --style "" (an unset variable in a script) as if not given
 
     def run() -> None:
-        from newsletter.checking import check_paths
+        from newsletter.check.report import FORMATTERS, REPORT_FORMATS
+        from newsletter.check.run import check_paths
+        from newsletter.entries.problems import Severity, has_errors, summary
         from newsletter.errors import UsageError
-        from newsletter.problems import Severity, has_errors, summary
-        from newsletter.report import FORMATTERS, REPORT_FORMATS
 
         if list_rules:
-            from newsletter.rules import rule_table
+            from newsletter.check.rules import rule_table
 
             typer.echo(rule_table())
             return
@@ -242,11 +242,11 @@ def render(
     style = style or None  # --style "" (an unset variable in a script) as if not given
 
     def run() -> None:
-        from newsletter.checking import check_issue, resolve_style
+        from newsletter.check.run import check_issue, resolve_style
+        from newsletter.entries.loading import find_issue_dirs, load_issue
+        from newsletter.entries.problems import has_errors
         from newsletter.errors import UsageError
-        from newsletter.loading import find_issue_dirs, load_issue
-        from newsletter.problems import has_errors
-        from newsletter.rendering import render_issue
+        from newsletter.render import render_issue
 
         if output_format not in RENDER_FORMATS:
             raise UsageError(f"--format must be one of {', '.join(RENDER_FORMATS)}, "
@@ -270,7 +270,7 @@ def render(
             sys.stdout.buffer.write(document)
             sys.stdout.flush()
         else:
-            from newsletter.writing import write_atomic
+            from newsletter.write.atomic import write_atomic
 
             write_atomic(output, document)
             typer.echo(f"wrote {output}", err=True)
@@ -281,8 +281,8 @@ def render(
 def _email(loaded: Any, style: Any, subject: str | None, sender: str | None,
            recipients: str | None) -> bytes:
     from newsletter.errors import UsageError
-    from newsletter.mail import build_message
-    from newsletter.rendering import document_title, render_issue
+    from newsletter.render import document_title, render_issue
+    from newsletter.render.mail import build_message
 
     publication = loaded.publication
     sender = sender or (publication.email_from if publication else None)
@@ -335,10 +335,10 @@ def new_issue(
     """
 
     def run() -> None:
+        from newsletter.create.new_issue import new_issue as create
+        from newsletter.create.new_issue import next_issue_number
+        from newsletter.entries.styles import load_style
         from newsletter.errors import UsageError
-        from newsletter.scaffold import new_issue as create
-        from newsletter.scaffold import next_issue_number
-        from newsletter.styles import load_style
 
         style_name = style or _publication_style(directory)
         if style_name is None:
@@ -359,7 +359,7 @@ def new_issue(
 def _publication_style(directory: Path) -> str | None:
     import tomli
 
-    from newsletter.loading import find_publication_file
+    from newsletter.entries.loading import find_publication_file
 
     start = directory if directory.exists() else directory.parent
     found = find_publication_file(start)
@@ -401,8 +401,8 @@ def _flag(field: str) -> str:
 
 def _read_metadata(path: Path) -> dict[str, Any]:
     """Paper fields from a TOML or JSON file (an export from another tool, a template)."""
+    from newsletter.entries.tomlfile import decode, parse, read_bytes
     from newsletter.errors import UsageError
-    from newsletter.tomlfile import decode, parse, read_bytes
 
     raw, problem = read_bytes(path)
     text = None
@@ -432,8 +432,8 @@ def _read_metadata(path: Path) -> dict[str, Any]:
 
 def _ask(name: str, label: str, fields: dict[str, Any]) -> Any:
     """Ask until the answer is valid for the field, so a typo costs one line, not all."""
-    from newsletter.models import Paper
-    from newsletter.validation import validation_messages
+    from newsletter.entries.models import Paper
+    from newsletter.entries.validation import validation_messages
 
     description = Paper.model_fields[name].description or name
     while True:
@@ -450,7 +450,7 @@ def _ask(name: str, label: str, fields: dict[str, Any]) -> Any:
 
 def _prompt_missing(fields: dict[str, Any], missing: list[str]) -> None:
     """Ask for each missing field on the terminal; a list ends at an empty answer."""
-    from newsletter.models import Paper
+    from newsletter.entries.models import Paper
 
     for name in missing:
         label = name.replace("_", " ")
@@ -516,10 +516,15 @@ def add_paper(
                    "takeaways": takeaway}
 
     def run() -> None:
-        from newsletter.adding import build_paper, ensure_new, missing_for_style, save_paper
-        from newsletter.checking import resolve_style
+        from newsletter.check.run import resolve_style
+        from newsletter.create.add_paper import (
+            build_paper,
+            ensure_new,
+            missing_for_style,
+            save_paper,
+        )
+        from newsletter.entries.loading import ISSUE_FILE, has_issue_file, load_issue
         from newsletter.errors import UsageError
-        from newsletter.loading import ISSUE_FILE, has_issue_file, load_issue
 
         if not has_issue_file(directory):
             raise UsageError(f"{directory}: not an issue directory (no {ISSUE_FILE}); "
@@ -579,9 +584,9 @@ def init(
     """
 
     def run() -> None:
+        from newsletter.create.init import init_publication
+        from newsletter.entries.styles import load_style
         from newsletter.errors import UsageError
-        from newsletter.init_repo import init_publication
-        from newsletter.styles import load_style
 
         if not name.strip():
             raise UsageError("--name is required: the publication's name")
@@ -607,8 +612,8 @@ def schema(
     """
 
     def run() -> None:
+        from newsletter.entries.schema import KINDS, schema_json
         from newsletter.errors import UsageError
-        from newsletter.schema import KINDS, schema_json
 
         if kind not in KINDS:
             raise UsageError(f"kind must be one of {', '.join(KINDS)}, not '{kind}'")

@@ -26,8 +26,8 @@ import pytest
 from typer.testing import CliRunner
 
 from newsletter.cli import app
-from newsletter.loading import load_issue
-from newsletter.styles import all_styles
+from newsletter.entries.loading import load_issue
+from newsletter.entries.styles import all_styles
 from tests.tooling import need
 
 REPO = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from newsletter.cache import machine_key
+from newsletter.check.cache import machine_key
 from tests.conftest import Run
 
 

@@ -45,7 +45,7 @@ def test_styles_lists_each_style_and_its_requirements(run: Run) -> None:
 
 
 def test_every_paper_field_has_an_add_paper_flag() -> None:
-    from newsletter.models import Paper
+    from newsletter.entries.models import Paper
 
     flagged = {*TEXT_FLAGS, *LIST_FLAGS, *OTHER_FLAGS}
     assert flagged == set(Paper.model_fields)
@@ -93,12 +93,12 @@ def test_python_dash_m_runs_the_cli() -> None:
 
 def test_internal_error_is_one_line_with_exit_70(run: Run, monkeypatch: pytest.MonkeyPatch,
                                                  tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import newsletter.checking
+    import newsletter.check.run
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(newsletter.checking, "find_issue_dirs", explode)
+    monkeypatch.setattr(newsletter.check.run, "find_issue_dirs", explode)
     result = run("check", ".")
     assert result.exit_code == 70
     assert result.stderr.count("\n") == 1

@@ -38,7 +38,7 @@ from typing import Any
 
 import pytest
 
-from newsletter.cache import machine_key
+from newsletter.check.cache import machine_key
 from tests.support.cli import EXAMPLES, Cli, check_output, render_output
 from tests.support.processes import (
     Ending,
@@ -85,7 +85,7 @@ def paper_args(number: int) -> list[str]:
 def expected_paper(number: int) -> bytes:
     """The complete bytes add-paper writes for paper ``number`` (checked against a real
     uninterrupted run in each test)."""
-    from newsletter.adding import build_paper, paper_toml
+    from newsletter.create.add_paper import build_paper, paper_toml
 
     return paper_toml(build_paper(paper_fields(number))).encode("utf-8")
 

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.loading import load_issue
-from newsletter.styles import all_styles
+from newsletter.entries.loading import load_issue
+from newsletter.entries.styles import all_styles
 from tests.tooling import need, render
 
 REPO = Path(__file__).resolve().parent.parent

@@ -47,8 +47,8 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsletter.models import Issue, Paper, Publication, Section
-from newsletter.rules import RULES
+from newsletter.check.rules import RULES
+from newsletter.entries.models import Issue, Paper, Publication, Section
 from tests.support.cli import (
     EXAMPLES,
     KNOWN_BUG_LINES,

@@ -44,9 +44,14 @@ import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsletter.models import ITEM_MAX, LINE_MAX, PROSE_MAX
-from newsletter.safehtml import block_html, inline_html, parsed_block_html, parsed_inline_html
-from newsletter.styles import all_styles
+from newsletter.entries.models import ITEM_MAX, LINE_MAX, PROSE_MAX
+from newsletter.entries.styles import all_styles
+from newsletter.render.safehtml import (
+    block_html,
+    inline_html,
+    parsed_block_html,
+    parsed_inline_html,
+)
 from tests.conftest import EXAMPLES, Result, Run
 
 # ---------------------------------------------------------------------------- styles

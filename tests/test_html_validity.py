@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from newsletter.styles import all_styles
+from newsletter.entries.styles import all_styles
 from tests.tooling import need, render
 
 REPO = Path(__file__).resolve().parent.parent

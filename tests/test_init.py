@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-import newsletter.lint
+import newsletter.check.lint
 from tests.conftest import REPO, Result, Run
 from tests.test_lint import PROBLEM
 
@@ -31,7 +31,7 @@ CREATED = ("newsletter.toml", WORKFLOW, PRE_COMMIT, "issues/.gitkeep", *SCHEMAS)
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(newsletter.lint, "today", lambda: dt.date(2026, 5, 1))
+    monkeypatch.setattr(newsletter.check.lint, "today", lambda: dt.date(2026, 5, 1))
 
 
 def init(run: Run, *extra: str, directory: str = "pub", style: str = "weekly") -> Result:

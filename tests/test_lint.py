@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-import newsletter.lint
-from newsletter.rules import RULES
+import newsletter.check.lint
+from newsletter.check.rules import RULES
 from tests.conftest import EXAMPLES, STYLES, Result, Run
 
 TODAY = dt.date(2026, 5, 1)
@@ -53,7 +53,7 @@ DIGEST_PAPER = {
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
-    monkeypatch.setattr(newsletter.lint, "today", lambda: TODAY)
+    monkeypatch.setattr(newsletter.check.lint, "today", lambda: TODAY)
     return TODAY
 
 
@@ -752,7 +752,7 @@ def test_a_future_date_is_judged_on_the_day_even_from_the_cache(
     tomorrow = TODAY + dt.timedelta(days=1)
     issue(tmp_path / "issues/001", 1, tomorrow.isoformat(), papers={"01-paper.toml": paper()})
     assert lines_for(check(run), "date-order")
-    monkeypatch.setattr(newsletter.lint, "today", lambda: tomorrow)
+    monkeypatch.setattr(newsletter.check.lint, "today", lambda: tomorrow)
     assert lines_for(check(run), "date-order") == []
 
 

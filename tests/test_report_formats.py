@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-import newsletter.lint
-from newsletter.rules import RULES
+import newsletter.check.lint
+from newsletter.check.rules import RULES
 from tests.conftest import Result, Run, compare_with_golden
 from tests.test_lint import PROBLEM, one_issue, paper
 
@@ -35,7 +35,7 @@ Key = tuple[str, int, int, str, str, str]  # path, line, column, severity, rule,
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(newsletter.lint, "today", lambda: dt.date(2026, 5, 1))
+    monkeypatch.setattr(newsletter.check.lint, "today", lambda: dt.date(2026, 5, 1))
 
 
 def replace_line(path: Path, start: str, new: str | None) -> None:

@@ -15,7 +15,7 @@ import pytest
 import tomli_w
 
 from newsletter.cli import LIST_FLAGS, OTHER_FLAGS, TEXT_FLAGS
-from newsletter.styles import load_style
+from newsletter.entries.styles import load_style
 from tests.conftest import EXAMPLES, STYLES, Result, Run
 
 SECTION = "Efficient Inference"

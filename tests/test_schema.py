@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from newsletter.models import MODELS
+from newsletter.entries.models import MODELS
 from tests.conftest import EXAMPLES, STYLES, Run
 
 KINDS = ("paper", "issue", "publication")

@@ -23,7 +23,7 @@ import tomli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsletter.tomlfile import _could_be_too_deep, parse
+from newsletter.entries.tomlfile import _could_be_too_deep, parse
 from tests.support.cli import EXAMPLES
 
 GENERATED = int(os.environ.get("NEWSLETTER_PARITY_EXAMPLES", "6000"))

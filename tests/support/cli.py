@@ -150,7 +150,7 @@ def backslash_at_end_is_past_the_line() -> bool:
     string (``title = "A \\``, 12 characters, no newline) is reported at column 14, two
     past the last character, not 13 (tomli's column, passed on). While it is, the bounds
     check below accepts exactly that; the xfail test in test_fuzz.py reproduces it."""
-    from newsletter.tomlfile import parse
+    from newsletter.entries.tomlfile import parse
 
     _, problem = parse(Path("x.toml"), 'title = "A \\')
     return problem is not None and problem.column > 13

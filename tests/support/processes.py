@@ -29,10 +29,11 @@ from tests.support.cli import child_env, newsletter_argv
 
 WARM_MODULES = (
     "jinja2", "pydantic", "slugify", "tomli", "tomli_w", "markdown_it", "tree_sitter",
-    "newsletter.adding", "newsletter.cache", "newsletter.checking", "newsletter.cli",
-    "newsletter.formats", "newsletter.lint", "newsletter.markup", "newsletter.models",
-    "newsletter.positions", "newsletter.rendering", "newsletter.schema",
-    "newsletter.validation", "newsletter.writing",
+    "newsletter.cli", "newsletter.create.add_paper", "newsletter.check.cache",
+    "newsletter.check.run", "newsletter.check.lint", "newsletter.entries.models",
+    "newsletter.entries.positions", "newsletter.entries.schema",
+    "newsletter.entries.validation", "newsletter.render", "newsletter.render.formats",
+    "newsletter.render.markup", "newsletter.write.atomic",
 )
 
 

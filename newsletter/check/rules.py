@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from newsletter.problems import Severity
+from newsletter.entries.problems import Severity
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from newsletter.entries.problems import Problem
+from newsletter.entries.tomlfile import Source
 from newsletter.errors import UsageError
-from newsletter.problems import Problem
-from newsletter.tomlfile import Source
 
 if TYPE_CHECKING:
-    from newsletter.models import Issue, Paper, Publication
+    from newsletter.entries.models import Issue, Paper, Publication
 
 M = TypeVar("M")
 
@@ -96,8 +96,8 @@ def paper_files(directory: Path) -> list[Path]:
 
 def _load(path: Path, model: type[M], loaded: LoadedIssue,
           raw: bytes | None = None) -> tuple[Source | None, M | None]:
-    from newsletter.tomlfile import decode, parse, read_bytes
-    from newsletter.validation import validate
+    from newsletter.entries.tomlfile import decode, parse, read_bytes
+    from newsletter.entries.validation import validate
 
     problem = None
     if raw is None:
@@ -121,7 +121,7 @@ def _load(path: Path, model: type[M], loaded: LoadedIssue,
 
 
 def load_publication(path: Path, loaded: LoadedIssue, raw: bytes | None = None) -> None:
-    from newsletter.models import Publication
+    from newsletter.entries.models import Publication
 
     loaded.publication_source, loaded.publication = _load(path, Publication, loaded, raw)
 
@@ -175,7 +175,7 @@ def load_issue(directory: Path, *, contents: Mapping[str, bytes] | None = None,
     ``papers`` the paper files, when they are already listed;
     ``publications`` shares one reading of newsletter.toml among the issues of a run.
     """
-    from newsletter.models import Issue, Paper
+    from newsletter.entries.models import Issue, Paper
 
     contents = contents or {}
     publications = publications or Publications()

@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from newsletter import __version__
-from newsletter.lint import IssueFacts
-from newsletter.loading import name_in_issue
-from newsletter.problems import Problem, Severity
+from newsletter.check.lint import IssueFacts
+from newsletter.entries.loading import name_in_issue
+from newsletter.entries.problems import Problem, Severity
 
 CACHE_DIR = ".newsletter-cache"
 _FILE = "results.json"
@@ -49,7 +49,7 @@ def digest(raw: bytes) -> bytes:
 def _fingerprint(style_specs: Iterable[Path]) -> str:
     """What cached results depend on besides the issue's own files: the program version,
     the models' shape and every style spec (budgets, required fields) in reach."""
-    from newsletter.models import MODELS
+    from newsletter.entries.models import MODELS
 
     hasher = hashlib.sha256(f"{_FORMAT}:{__version__}".encode())
     for name, model in MODELS.items():
@@ -74,7 +74,7 @@ def machine_key() -> bytes | None:
         pass
     import secrets
 
-    from newsletter.writing import write_atomic
+    from newsletter.write.atomic import write_atomic
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -195,7 +195,7 @@ class ResultCache:
         """Write the cache if anything changed; a cache that cannot be written is skipped."""
         if not self._dirty or self._secret is None:
             return
-        from newsletter.writing import write_atomic
+        from newsletter.write.atomic import write_atomic
 
         body = json.dumps({"fingerprint": self._fingerprint, "results": self._results},
                           separators=(",", ":")).encode()

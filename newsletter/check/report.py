@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from newsletter import __version__
-from newsletter.problems import Problem, Severity, sort_problems
-from newsletter.rules import RULES
+from newsletter.check.rules import RULES
+from newsletter.entries.problems import Problem, Severity, sort_problems
 
 REPORT_FORMATS = ("text", "json", "github", "sarif")
 _SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

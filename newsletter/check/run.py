@@ -13,8 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsletter.errors import UsageError
-from newsletter.loading import (
+from newsletter.entries.loading import (
     ISSUE_FILE,
     PAPERS_DIR,
     PUBLICATION_FILE,
@@ -28,14 +27,15 @@ from newsletter.loading import (
     name_in_issue,
     paper_files,
 )
-from newsletter.positions import locate
-from newsletter.problems import Problem
-from newsletter.styles import Style, load_style
-from newsletter.tomlfile import Source
+from newsletter.entries.positions import locate
+from newsletter.entries.problems import Problem
+from newsletter.entries.styles import Style, load_style
+from newsletter.entries.tomlfile import Source
+from newsletter.errors import UsageError
 
 if TYPE_CHECKING:
-    from newsletter.cache import Inputs
-    from newsletter.lint import IssueFacts
+    from newsletter.check.cache import Inputs
+    from newsletter.check.lint import IssueFacts
 
 
 def _absent(data: dict[str, Any], name: str) -> bool:
@@ -109,7 +109,7 @@ def _missing_fields(loaded: LoadedIssue, style: Style) -> list[Problem]:
         for name in style.requires_issue:
             if _absent(loaded.issue_source.data, name):
                 problems.append(_missing(loaded.issue_source, name, needs))
-    from newsletter.models import Paper
+    from newsletter.entries.models import Paper
 
     for source in loaded.paper_sources:
         # Keys every paper needs (title) are already reported as missing-key.
@@ -140,7 +140,7 @@ def _sections(loaded: LoadedIssue) -> list[Problem]:
 
 
 def _normal_title(title: str) -> str:
-    from newsletter.adding import same_title_key
+    from newsletter.create.add_paper import same_title_key
 
     return same_title_key(title)
 
@@ -181,8 +181,8 @@ def _read_inputs(issue_dir: Path, publication: Path | None, style_override: str 
                  ) -> tuple[dict[str, bytes], list[Path], Inputs | None]:
     """Every file the issue is checked from, read once; its papers; and the files' hashes,
     the cache key (None when a file cannot be read: that issue is checked, not cached)."""
-    from newsletter.cache import digest
-    from newsletter.tomlfile import read_bytes
+    from newsletter.check.cache import digest
+    from newsletter.entries.tomlfile import read_bytes
 
     papers = paper_files(issue_dir)
     named = [(str(publication), publication)] if publication is not None else []
@@ -214,7 +214,7 @@ def _check_one(pending: _Pending, publications: Publications | None = None
                ) -> tuple[list[Problem], IssueFacts | None, list[str]]:
     """Load, check and lint one issue: its problems, its facts for lint across issues,
     and the files it was read from (relative to it, or absolute)."""
-    from newsletter.lint import check_config, facts_of, lint_issue
+    from newsletter.check.lint import check_config, facts_of, lint_issue
 
     issue_dir, style_override = pending.issue_dir, pending.style_override
     loaded = load_issue(issue_dir, contents=pending.contents, papers=pending.papers,
@@ -289,8 +289,8 @@ def _other_issues_facts(paths: list[Path], issue_dirs: list[Path], asked: set[st
                         publications: Publications) -> list[IssueFacts]:
     """Facts of the other issues of the publications ``issue_dirs`` belong to, read lightly
     (parsed, not validated: they are only compared with, never reported on)."""
-    from newsletter.lint import IssueFacts, LintSettings, paper_key
-    from newsletter.tomlfile import read_toml
+    from newsletter.check.lint import IssueFacts, LintSettings, paper_key
+    from newsletter.entries.tomlfile import read_toml
 
     roots = {publication.parent for issue_dir in issue_dirs
              if (publication := publications.find(issue_dir)) is not None}
@@ -336,9 +336,9 @@ def check_paths(paths: list[Path], style_override: str | None = None,
     bytes) takes its problems from the publication's cache instead of being parsed,
     validated and linted again. Lint across issues always runs, on facts kept per issue.
     ``jobs`` > 1 checks the other issues in that many processes."""
-    from newsletter.cache import ResultCache
-    from newsletter.lint import check_config, future_date, lint_publication
-    from newsletter.styles import SPEC_FILE, style_folders
+    from newsletter.check.cache import ResultCache
+    from newsletter.check.lint import check_config, future_date, lint_publication
+    from newsletter.entries.styles import SPEC_FILE, style_folders
 
     issue_dirs = find_issue_dirs(paths)
     publications = Publications()
@@ -415,7 +415,7 @@ def check_paths(paths: list[Path], style_override: str | None = None,
     for cache in caches.values():
         cache.save()
     if base is not None:
-        from newsletter.history import published_changes
+        from newsletter.check.history import published_changes
 
         keep(published_changes(issue_dirs, base))
     return list(problems.values()), len(files)

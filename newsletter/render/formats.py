@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from newsletter.markup import (
+from newsletter.render.markup import (
     escape_markdown,
     markdown_source,
     one_line,
@@ -199,12 +199,12 @@ class HtmlFormat(TextFormat):
         return self._escape(text)
 
     def inline(self, text: str) -> Any:
-        from newsletter.safehtml import inline_html
+        from newsletter.render.safehtml import inline_html
 
         return self._markup(inline_html(text))
 
     def prose(self, text: str) -> Any:
-        from newsletter.safehtml import block_html
+        from newsletter.render.safehtml import block_html
 
         return self._markup(block_html(text))
 
@@ -219,7 +219,7 @@ class HtmlFormat(TextFormat):
         return self._markup(f"<{tag}>%s</{tag}>") % text
 
     def link(self, text: str, url: str) -> Any:
-        from newsletter.safehtml import is_safe_url
+        from newsletter.render.safehtml import is_safe_url
 
         if not is_safe_url(url):  # the models refuse these; never let one reach an href
             return self._escape(text)

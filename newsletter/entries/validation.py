@@ -10,9 +10,9 @@ import datetime as dt
 import difflib
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from newsletter.positions import dotted, index_for, resolve
-from newsletter.problems import Problem
-from newsletter.tomlfile import Source
+from newsletter.entries.positions import dotted, index_for, resolve
+from newsletter.entries.problems import Problem
+from newsletter.entries.tomlfile import Source
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -87,7 +87,7 @@ def _message(error: dict[str, Any], key: str, model: type[BaseModel],
     if kind in ("too_short", "string_too_short"):
         return f"{key} must not be empty", "invalid-value"
     if kind == "string_pattern_mismatch":
-        from newsletter.models import HTTP_URL
+        from newsletter.entries.models import HTTP_URL
 
         if error.get("ctx", {}).get("pattern") == HTTP_URL:
             return f"{key} must be an http:// or https:// URL", "invalid-value"

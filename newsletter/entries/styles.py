@@ -19,7 +19,7 @@ SPEC_FILE = "style.toml"
 
 def builtin_templates_dir() -> Path:
     """Where the bundled templates are: inside the installed package, or the repo's top."""
-    package_dir = Path(__file__).resolve().parent
+    package_dir = Path(__file__).resolve().parents[1]
     for candidate in (package_dir / "templates", package_dir.parent / "templates"):
         if candidate.is_dir():
             return candidate
@@ -72,9 +72,9 @@ def _spec_model() -> type[Any]:
 
 
 def _load_spec(name: str, folder: Path) -> Style:
-    from newsletter.models import Issue, Paper, Publication
-    from newsletter.tomlfile import read_toml
-    from newsletter.validation import validate
+    from newsletter.entries.models import Issue, Paper, Publication
+    from newsletter.entries.tomlfile import read_toml
+    from newsletter.entries.validation import validate
 
     spec_path = folder / SPEC_FILE
     source, problem = read_toml(spec_path)

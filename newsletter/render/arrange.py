@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from newsletter.models import Paper, Section
+from newsletter.entries.models import Paper, Section
 
 
 @dataclass(frozen=True)

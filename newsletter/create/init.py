@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from newsletter.entries.schema import KINDS, SCHEMA_DIR, schema_json
 from newsletter.errors import NewsletterError
-from newsletter.schema import KINDS, SCHEMA_DIR, schema_json
-from newsletter.writing import create_new, write_atomic
+from newsletter.write.atomic import create_new, write_atomic
 
 WORKFLOW = ".github/workflows/newsletter.yml"
 PRE_COMMIT = ".pre-commit-config.yaml"

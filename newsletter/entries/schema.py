@@ -32,7 +32,7 @@ def _without_null(node: Any) -> Any:
 
 
 def schema_for(kind: str) -> dict[str, Any]:
-    from newsletter.models import MODELS
+    from newsletter.entries.models import MODELS
 
     schema = _without_null(MODELS[kind].model_json_schema(mode="validation"))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -49,7 +49,7 @@ def schema_comment(target: Path, kind: str) -> str:
 
     Taplo (Even Better TOML) reads it and gives completion and inline errors.
     """
-    from newsletter.loading import find_publication_file
+    from newsletter.entries.loading import find_publication_file
 
     publication = find_publication_file(target.parent)
     if publication is None:

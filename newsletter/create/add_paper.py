@@ -11,13 +11,13 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newsletter.entries.loading import ISSUE_FILE, PAPERS_DIR, has_issue_file, paper_files
+from newsletter.entries.styles import Style
 from newsletter.errors import NewsletterError, WriteError
-from newsletter.loading import ISSUE_FILE, PAPERS_DIR, has_issue_file, paper_files
-from newsletter.styles import Style
-from newsletter.writing import create_new, directory_lock
+from newsletter.write.atomic import create_new, directory_lock
 
 if TYPE_CHECKING:
-    from newsletter.models import Paper
+    from newsletter.entries.models import Paper
 
 SLUG_MAX = 40
 _NUMBER = re.compile(r"^(\d+)-")
@@ -49,8 +49,8 @@ def missing_for_style(fields: dict[str, Any], style: Style) -> list[str]:
 
 def build_paper(fields: dict[str, Any]) -> Paper:
     """A validated Paper, or a NewsletterError listing every bad field."""
-    from newsletter.models import Paper
-    from newsletter.validation import validation_messages
+    from newsletter.entries.models import Paper
+    from newsletter.entries.validation import validation_messages
 
     messages = validation_messages(fields, Paper)
     if messages:
@@ -78,7 +78,7 @@ def paper_toml(paper: Paper) -> str:
 
 def _existing(issue_dir: Path) -> tuple[int, set[str], set[str]]:
     """Highest paper number, and the URLs and titles already in the issue."""
-    from newsletter.tomlfile import read_toml
+    from newsletter.entries.tomlfile import read_toml
 
     highest, urls, titles = 0, set(), set()
     for path in paper_files(issue_dir):
@@ -106,7 +106,7 @@ def save_paper(issue_dir: Path, paper: Paper) -> Path:
         papers_dir.mkdir(exist_ok=True)
     except OSError as exc:
         raise WriteError(f"{papers_dir}: cannot create it: {exc.strerror or exc}") from exc
-    from newsletter.schema import schema_comment
+    from newsletter.entries.schema import schema_comment
 
     text = schema_comment(papers_dir / "paper.toml", "paper") + paper_toml(paper)
     slug = slug_for(paper)

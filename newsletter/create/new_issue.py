@@ -7,11 +7,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from newsletter.entries.loading import ISSUE_FILE, PAPERS_DIR, find_publication_file
+from newsletter.entries.styles import Style
 from newsletter.errors import NewsletterError, UsageError, WriteError
-from newsletter.loading import ISSUE_FILE, PAPERS_DIR, find_publication_file
-from newsletter.styles import Style
-from newsletter.tomlwrite import dump_with_comments
-from newsletter.writing import create_new
+from newsletter.write.atomic import create_new
+from newsletter.write.tomlwrite import dump_with_comments
 
 
 def _placeholder(name: str, annotation_is_list: bool) -> Any:
@@ -23,7 +23,7 @@ def _placeholder(name: str, annotation_is_list: bool) -> Any:
 def issue_toml(style: Style, number: int, date: dt.date, title: str | None,
                publication_name: str | None) -> str:
     """The text of a new issue.toml: masthead values set, the style's text fields to fill."""
-    from newsletter.models import Issue
+    from newsletter.entries.models import Issue
 
     fields = Issue.model_fields
     values: dict[str, Any] = {"style": style.name, "number": number, "date": date}
@@ -75,11 +75,11 @@ def next_issue_number(directory: Path) -> int:
 def new_issue(directory: Path, style: Style, *, number: int, date: dt.date,
               title: str | None) -> Path:
     """Create ``directory`` (or fill an empty one) with issue.toml and papers/."""
-    from newsletter.models import Issue
+    from newsletter.entries.models import Issue
 
     if number < 1:
         raise UsageError("--number must be 1 or more")
-    from newsletter.validation import validation_messages
+    from newsletter.entries.validation import validation_messages
 
     if title is not None:
         messages = validation_messages({"number": number, "date": date, "title": title}, Issue)
@@ -101,7 +101,7 @@ def new_issue(directory: Path, style: Style, *, number: int, date: dt.date,
             publication_name = name if isinstance(name, str) else None
         except (OSError, ValueError, RecursionError):
             publication_name = None
-    from newsletter.schema import schema_comment
+    from newsletter.entries.schema import schema_comment
 
     text = schema_comment(target, "issue") + issue_toml(style, number, date, title,
                                                          publication_name)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsletter.problems import Problem
+from newsletter.entries.problems import Problem
 
 # A paper file is 1-2 KB. Anything near this size is a mistake (a pasted PDF, a log), and
 # reading it whole would be slow for no benefit.

@@ -7,9 +7,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from newsletter.entries.loading import LoadedIssue
+from newsletter.entries.styles import Style, builtin_templates_dir
 from newsletter.errors import NewsletterError, UsageError
-from newsletter.loading import LoadedIssue
-from newsletter.styles import Style, builtin_templates_dir
 
 if TYPE_CHECKING:
     import jinja2
@@ -71,8 +71,8 @@ def render_issue(loaded: LoadedIssue, style: Style, output_format: str, *,
     """
     import jinja2
 
-    from newsletter import arrange
-    from newsletter.formats import FORMATS
+    from newsletter.render import arrange
+    from newsletter.render.formats import FORMATS
 
     if output_format not in style.formats or output_format not in FORMATS:
         raise UsageError(f"style '{style.name}' has no '{output_format}' format; it renders "

@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from newsletter.entries.loading import ISSUE_FILE
+from newsletter.entries.problems import Problem
 from newsletter.errors import UsageError
-from newsletter.loading import ISSUE_FILE
-from newsletter.problems import Problem
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:

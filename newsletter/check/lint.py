@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsletter.loading import ISSUE_FILE, PAPERS_DIR, LoadedIssue
-from newsletter.positions import KeyPath, locate
-from newsletter.problems import Problem, Severity
-from newsletter.rules import RULES
-from newsletter.styles import Style
-from newsletter.tomlfile import Source
+from newsletter.check.rules import RULES
+from newsletter.entries.loading import ISSUE_FILE, PAPERS_DIR, LoadedIssue
+from newsletter.entries.positions import KeyPath, locate
+from newsletter.entries.problems import Problem, Severity
+from newsletter.entries.styles import Style
+from newsletter.entries.tomlfile import Source
 
 _PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME|XXX|lorem ipsum|lorem|ipsum dolor)\b",
                           re.IGNORECASE)
@@ -208,7 +208,7 @@ def _located(path: Path, key: str, rule: str, message: str,
     severity = LintSettings(levels, {}, {}).severity(rule)
     if severity is None:
         return None
-    from newsletter.tomlfile import decode, read_bytes
+    from newsletter.entries.tomlfile import decode, read_bytes
 
     # Read as every entry is read (a byte-order mark dropped), so columns agree.
     raw, _ = read_bytes(path)

@@ -1,0 +1,1 @@
+"""What is on disk, read strictly: entry models, TOML files, positions, styles, problems."""
