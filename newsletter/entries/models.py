@@ -29,12 +29,6 @@ ITEM_MAX = 2_000
 PROSE_MAX = 6_000
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return value
-
-
 @cache  # built on first use: a command that only reads field names never needs it
 def _http_url() -> TypeAdapter[HttpUrl]:
     return TypeAdapter(HttpUrl)

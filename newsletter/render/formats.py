@@ -15,6 +15,7 @@ from newsletter.render.markup import (
     escape_markdown,
     markdown_source,
     one_line,
+    separate_lists,
     split_first_sentence,
     split_lead,
     to_plain,
@@ -35,6 +36,8 @@ class TextFormat:
     """Plain text, as a reader sees the seed documents: labels, dashes, no markup."""
 
     name = "text"
+    # How far a sub-bullet is indented under its bullet.
+    sub_indent = "  "
 
     # Text that is already plain (titles, names).
     def plain(self, text: str) -> str:
@@ -58,9 +61,6 @@ class TextFormat:
 
     def link(self, text: str, url: str) -> str:
         return f"{text} <{url}>"
-
-    def bare_link(self, url: str) -> str:
-        return url
 
     def labelled(self, label: str, text: str) -> str:
         return f"{label}: {self.prose(text)}" if text else f"{label}:"
@@ -93,7 +93,7 @@ class TextFormat:
         for item in items:
             text, points = _bullet_parts(item)
             lines.append("- " + (self.claim(text) if claim else self._item(text, lead)))
-            lines.extend("  - " + self._item(point, lead) for point in points)
+            lines.extend(self.sub_indent + "- " + self._item(point, lead) for point in points)
         return "\n".join(lines)
 
     @staticmethod
@@ -122,6 +122,9 @@ class MarkdownFormat(TextFormat):
     """CommonMark that newsletter platforms accept."""
 
     name = "md"
+    # Four spaces: CommonMark nests a sub-bullet at two (the parent's content column) or
+    # more, Python-Markdown (MkDocs, many platforms) only at four.
+    sub_indent = "    "
 
     def plain(self, text: str) -> str:
         return escape_markdown(text)
@@ -130,7 +133,7 @@ class MarkdownFormat(TextFormat):
         return markdown_source(one_line(text))
 
     def prose(self, text: str) -> str:
-        return markdown_source(text)
+        return separate_lists(markdown_source(text))
 
     def bold(self, text: str) -> str:
         return f"**{text}**"
@@ -143,9 +146,6 @@ class MarkdownFormat(TextFormat):
 
     def link(self, text: str, url: str) -> str:
         return f"[{text}](<{self._href(url)}>)"
-
-    def bare_link(self, url: str) -> str:
-        return f"<{self._href(url)}>"
 
     @staticmethod
     def _href(url: str) -> str:
@@ -166,10 +166,6 @@ class MarkdownFormat(TextFormat):
             return self.inline(text)
         first, rest = split_first_sentence(one_line(text))
         return f"**{markdown_source(first)}** {markdown_source(rest)}".rstrip()
-
-    def bullets(self, items: Iterable[Any], *, lead: bool = False, claim: bool = False) -> str:
-        # Sub-bullets are indented to the parent's content column, as CommonMark wants.
-        return super().bullets(items, lead=lead, claim=claim)
 
     def labelled_list(self, label: str, items: list[Any], *, lead: bool = False) -> str:
         if self._reads_inline(items, lead):
@@ -211,22 +207,12 @@ class HtmlFormat(TextFormat):
     def bold(self, text: str) -> Any:
         return self._markup("<strong>%s</strong>") % text
 
-    def title(self, text: str) -> Any:
-        return self._markup("<h1>%s</h1>") % text
-
-    def heading(self, level: int, text: str) -> Any:
-        tag = f"h{min(level + 1, 6)}"
-        return self._markup(f"<{tag}>%s</{tag}>") % text
-
     def link(self, text: str, url: str) -> Any:
         from newsletter.render.safehtml import is_safe_url
 
         if not is_safe_url(url):  # the models refuse these; never let one reach an href
             return self._escape(text)
         return self._markup('<a href="%s">%s</a>') % (url, text)
-
-    def bare_link(self, url: str) -> Any:
-        return self.link(url, url)
 
     def labelled(self, label: str, text: str) -> Any:
         label_html = self._markup('<strong class="label">%s:</strong> ') % label
@@ -272,9 +258,6 @@ class HtmlFormat(TextFormat):
             return self._markup("<p>%s %s</p>") % (label_html, self._item_html(items[0], lead))
         return (self._markup('<p class="list-label">%s</p>') % label_html
                 + self.bullets(items, lead=lead))
-
-    def rule(self) -> Any:
-        return self._markup("<hr>")
 
 
 FORMATS["html"] = HtmlFormat

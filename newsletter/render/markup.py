@@ -44,9 +44,31 @@ def split_first_sentence(text: str) -> tuple[str, str]:
     return (parts[0], parts[1]) if len(parts) == 2 else (parts[0], "")
 
 
-def paragraphs(text: str) -> list[str]:
-    """Split prose at blank lines."""
-    return [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+_LIST_ITEM = re.compile(r"^\s{0,3}(?:[-+*]|1[.)])\s+\S")  # what may interrupt a paragraph
+
+
+def separate_lists(text: str) -> str:
+    """A blank line before a list that follows a paragraph line directly.
+
+    CommonMark lets a list interrupt a paragraph; Python-Markdown (MkDocs, many newsletter
+    platforms) reads such lines as part of the paragraph. With the blank line both engines
+    see the same list, and CommonMark's rendering does not change.
+    """
+    if "\n" not in text:
+        return text
+    out: list[str] = []
+    in_paragraph = in_list = False
+    for line in text.split("\n"):
+        if not line.strip():
+            in_paragraph = in_list = False
+        elif _LIST_ITEM.match(line):
+            if in_paragraph and not in_list:
+                out.append("")
+            in_list, in_paragraph = True, False
+        else:  # a paragraph line, or the lazy continuation of a list item
+            in_paragraph = True
+        out.append(line)
+    return "\n".join(out)
 
 
 def one_line(text: str) -> str:
