@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from newsletter.cli import LIST_FLAGS, OTHER_FLAGS, TEXT_FLAGS, app
+from newsletter.cli import app
+from newsletter.commands.add_paper import LIST_FLAGS, OTHER_FLAGS, TEXT_FLAGS
 from tests.conftest import REPO, STYLES, Run
 
 COMMANDS = ["new-issue", "add-paper", "check", "render", "styles"]

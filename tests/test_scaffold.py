@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import tomli_w
 
-from newsletter.cli import LIST_FLAGS, OTHER_FLAGS, TEXT_FLAGS
+from newsletter.commands.add_paper import LIST_FLAGS, OTHER_FLAGS, TEXT_FLAGS
 from newsletter.entries.styles import load_style
 from tests.conftest import EXAMPLES, STYLES, Result, Run
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.check.rules import RULES
+from newsletter.entries.identity import paper_key
 from newsletter.entries.loading import ISSUE_FILE, PAPERS_DIR, LoadedIssue
 from newsletter.entries.positions import KeyPath, locate
 from newsletter.entries.problems import Problem, Severity
@@ -28,8 +29,6 @@ _PLACEHOLDER_WORDS = ("todo", "tbd", "fixme", "xxx", "lorem", "ipsum")
 _SENTENCE = re.compile(
     r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<!\bal)(?<!\bFig)(?<!\bapprox)(?<!\bcf)"
     r"[.!?](?=\s+[A-Z0-9\"“(]|\s*$)")
-_ARXIV = re.compile(r"arxiv\.org/(?:abs|pdf|html)/(?P<id>\d{4}\.\d{4,5})(?:v\d+)?", re.I)
-_DOI = re.compile(r"(?:doi\.org/|doi:)(?P<doi>10\.\d{4,9}/\S+)", re.I)
 _HTTP_LINK = re.compile(r"(?<![\w/])http://[^\s)>\]]+")
 
 
@@ -197,9 +196,13 @@ def facts_of(loaded: LoadedIssue, style: Style | None) -> IssueFacts | None:
         levels=LintSettings.for_issue(loaded, style).levels,
         number=loaded.issue.number,
         date=loaded.issue.date,
-        papers=tuple((f"{PAPERS_DIR}/{item.source.path.name}",
-                      "url" if item.paper.url else "title",
-                      paper_key(item.paper.url, item.paper.title)) for item in loaded.papers))
+        papers=tuple(paper_fact(item.source.path, item.paper.url, item.paper.title)
+                     for item in loaded.papers if item.paper is not None))
+
+
+def paper_fact(path: Path, url: str | None, title: str) -> tuple[str, str, tuple[str, ...]]:
+    """One paper of ``IssueFacts.papers``: its file, the key to report at, its identity."""
+    return f"{PAPERS_DIR}/{path.name}", "url" if url else "title", paper_key(url, title)
 
 
 def _located(path: Path, key: str, rule: str, message: str,
@@ -224,24 +227,6 @@ def future_date(facts: IssueFacts) -> list[Problem]:
     found = _located(facts.issue_path, "date", "date-order",
                      f"the date {facts.date} is in the future", facts.levels)
     return [found] if found else []
-
-
-def paper_key(url: str | None, title: str) -> tuple[str, ...]:
-    """Keys that identify a paper across issues: arXiv id (any version, abs or pdf), DOI
-    (case-insensitive), normalised URL, normalised title."""
-    keys = [f"title:{' '.join(title.casefold().split())}"]
-    if url:
-        arxiv = _ARXIV.search(url)
-        doi = _DOI.search(url)
-        if arxiv:
-            keys.append(f"arxiv:{arxiv.group('id')}")
-        elif doi:
-            keys.append(f"doi:{doi.group('doi').lower().rstrip('/')}")
-        else:
-            bare = re.sub(r"^https?://(www\.)?", "", url.strip()).rstrip("/")
-            host, _, rest = bare.partition("/")
-            keys.append(f"url:{host.lower()}/{rest}")
-    return tuple(keys)
 
 
 def lint_publication(issues: list[IssueFacts]) -> list[Problem]:
@@ -279,27 +264,3 @@ def _compare_issues(issues: list[IssueFacts]) -> list[Problem]:
             for key in keys:
                 seen.setdefault(key, (number, facts, name))
     return [problem for problem in found if problem is not None]
-
-
-def check_config(loaded: LoadedIssue) -> list[Problem]:
-    """Rule ids named in [check.rules] must exist and be configurable."""
-    import difflib
-
-    if loaded.publication is None or loaded.publication_source is None:
-        return []
-    problems = []
-    for rule_id in loaded.publication.check.rules:
-        rule = RULES.get(rule_id)
-        if rule is not None and rule.configurable:
-            continue
-        line, column = locate(loaded.publication_source.text, ("check", "rules", rule_id),
-                              value=False)
-        if rule is None:
-            close = difflib.get_close_matches(rule_id, list(RULES), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            message = f"unknown rule '{rule_id}'{hint} (see 'newsletter check --list-rules')"
-        else:
-            message = f"rule '{rule_id}' is not configurable: its files cannot be used as is"
-        problems.append(Problem(loaded.publication_source.path, line, column, message,
-                                "invalid-value"))
-    return problems

@@ -1,6 +1,8 @@
-"""Check a loaded issue against its house style: required fields, sections, duplicates.
+"""A whole ``check`` run: find the issues, answer from the cache, check the rest (in worker
+processes with ``--jobs``), lint across issues, and compare with a git revision.
 
-Returns problems as data and never stops at the first; the CLI decides how to print them.
+The rules it applies to one issue are in ``check.issue``; this module owns what a run adds
+around them: the cache, the worker pool and its signals, and the facts compared across issues.
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ import signal
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from newsletter.check.issue import check_with_style
 from newsletter.entries.loading import (
     ISSUE_FILE,
     PAPERS_DIR,
     PUBLICATION_FILE,
     LoadedIssue,
-    LoadedPaper,
     Publications,
     find_issue_dirs,
     issue_dir_of,
@@ -26,155 +28,13 @@ from newsletter.entries.loading import (
     load_publication,
     name_in_issue,
     paper_files,
+    templates_of,
 )
-from newsletter.entries.positions import locate
 from newsletter.entries.problems import Problem
-from newsletter.entries.styles import Style, load_style
-from newsletter.entries.tomlfile import Source
-from newsletter.errors import UsageError
 
 if TYPE_CHECKING:
     from newsletter.check.cache import Inputs
     from newsletter.check.lint import IssueFacts
-
-
-def _absent(data: dict[str, Any], name: str) -> bool:
-    """Missing from the file, or an empty list. (An empty string is already an error of
-    the file itself; working on the raw data lets a file with other errors still be told
-    what its style needs.)"""
-    return name not in data or data[name] == []
-
-
-def _at(source: Source, key: str, message: str, rule: str, *, value: bool = True) -> Problem:
-    line, column = locate(source.text, (key,), value=value)
-    return Problem(source.path, line, column, message, rule)
-
-
-def style_name_for(loaded: LoadedIssue) -> str | None:
-    for source in (loaded.issue_source, loaded.publication_source):
-        if source is not None and isinstance(source.data.get("style"), str):
-            return str(source.data["style"])
-    return None
-
-
-def resolve_style(loaded: LoadedIssue, override: str | None = None) -> tuple[Style | None,
-                                                                             list[Problem]]:
-    """The style to use: ``override``, else the issue's, else the publication's."""
-    name = override or style_name_for(loaded)
-    if name is None:
-        return None, [Problem(loaded.issue_path, 1, 1,
-                              "no house style: set style = \"...\" in issue.toml or "
-                              "newsletter.toml (see 'newsletter styles')", "unknown-style")]
-    try:
-        return load_style(name, loaded.template_dirs), []
-    except UsageError as exc:
-        if override is not None or loaded.issue_source is None:
-            raise
-        source = loaded.issue_source
-        if "style" not in source.data and loaded.publication_source is not None:
-            source = loaded.publication_source
-        return None, [_at(source, "style", str(exc), "unknown-style")]
-
-
-def _missing(source: Source, name: str, needs: str) -> Problem:
-    """At the key when it is there but empty, else at the top of the file."""
-    if name in source.data:
-        return _at(source, name, f"'{name}' is empty, {needs}", "style-requires")
-    return Problem(source.path, 1, 1, f"missing '{name}', {needs}", "style-requires")
-
-
-def _required_paper_fields(style: Style, data: dict[str, Any]) -> tuple[str, ...]:
-    if data.get("featured") is False and style.requires_paper_not_featured is not None:
-        return style.requires_paper_not_featured
-    return style.requires_paper
-
-
-def _missing_fields(loaded: LoadedIssue, style: Style) -> list[Problem]:
-    problems: list[Problem] = []
-    needs = f"required by style '{style.name}'"
-    if style.requires_publication:
-        if loaded.publication_source is None:
-            # A newsletter.toml that exists but did not parse is already reported.
-            if not any(p.path.name == PUBLICATION_FILE for p in loaded.problems):
-                wanted = ", ".join(style.requires_publication)
-                problems.append(Problem(
-                    loaded.issue_path, 1, 1,
-                    f"no newsletter.toml found in this directory or above; the publication's "
-                    f"{wanted} {needs}", "style-requires"))
-        else:
-            for name in style.requires_publication:
-                if _absent(loaded.publication_source.data, name):
-                    problems.append(_missing(loaded.publication_source, name, needs))
-    if loaded.issue_source is not None:
-        for name in style.requires_issue:
-            if _absent(loaded.issue_source.data, name):
-                problems.append(_missing(loaded.issue_source, name, needs))
-    from newsletter.entries.models import Paper
-
-    for source in loaded.paper_sources:
-        # Keys every paper needs (title) are already reported as missing-key.
-        missing = [name for name in _required_paper_fields(style, source.data)
-                   if _absent(source.data, name) and not Paper.model_fields[name].is_required()]
-        if missing:
-            listed = ", ".join(f"'{name}'" for name in missing)
-            problems.append(Problem(source.path, 1, 1,
-                                    f"missing {listed}, {needs}", "style-requires"))
-    return problems
-
-
-def _sections(loaded: LoadedIssue) -> list[Problem]:
-    if loaded.issue is None:
-        return []
-    titles = [section.title for section in loaded.issue.sections]
-    problems = []
-    for item in loaded.papers:
-        section = item.paper.section
-        if section is not None and section not in titles:
-            if titles:
-                message = (f"section '{section}' is not one of the issue's [[sections]]: "
-                           + ", ".join(f"'{t}'" for t in titles))
-            else:
-                message = f"section '{section}' is set but issue.toml has no [[sections]]"
-            problems.append(_at(item.source, "section", message, "unknown-section"))
-    return problems
-
-
-def _normal_title(title: str) -> str:
-    from newsletter.create.add_paper import same_title_key
-
-    return same_title_key(title)
-
-
-def _duplicates(papers: list[LoadedPaper]) -> list[Problem]:
-    problems = []
-    seen_urls: dict[str, Path] = {}
-    seen_titles: dict[str, Path] = {}
-    for item in papers:
-        url = item.paper.url
-        if url is not None:
-            first = seen_urls.setdefault(url.rstrip("/"), item.source.path)
-            if first != item.source.path:
-                problems.append(_at(item.source, "url",
-                                    f"the same url as {first.name}", "duplicate-paper"))
-        first = seen_titles.setdefault(_normal_title(item.paper.title), item.source.path)
-        if first != item.source.path:
-            problems.append(_at(item.source, "title",
-                                f"the same title as {first.name}", "duplicate-paper"))
-    return problems
-
-
-def check_issue(loaded: LoadedIssue, style_override: str | None = None) -> list[Problem]:
-    """Every problem with the issue: its files, and what its style requires of them."""
-    problems = list(loaded.problems)
-    if loaded.issue_source is None:
-        return problems
-    style, style_problems = resolve_style(loaded, style_override)
-    problems.extend(style_problems)
-    if style is not None:
-        problems.extend(_missing_fields(loaded, style))
-    problems.extend(_sections(loaded))
-    problems.extend(_duplicates(loaded.papers))
-    return problems
 
 
 def _read_inputs(issue_dir: Path, publication: Path | None, style_override: str | None
@@ -214,18 +74,13 @@ def _check_one(pending: _Pending, publications: Publications | None = None
                ) -> tuple[list[Problem], IssueFacts | None, list[str]]:
     """Load, check and lint one issue: its problems, its facts for lint across issues,
     and the files it was read from (relative to it, or absolute)."""
-    from newsletter.check.lint import check_config, facts_of, lint_issue
+    from newsletter.check.config import check_config
+    from newsletter.check.lint import facts_of, lint_issue
 
     issue_dir, style_override = pending.issue_dir, pending.style_override
     loaded = load_issue(issue_dir, contents=pending.contents, papers=pending.papers,
                         publications=publications or _process_publications())
-    found = check_issue(loaded, style_override)
-    style = None
-    if loaded.issue_source is not None:
-        try:
-            style, _ = resolve_style(loaded, style_override)
-        except UsageError:
-            style = None
+    found, style = check_with_style(loaded, style_override)
     found.extend(lint_issue(loaded, style))
     found.extend(check_config(loaded))
     here = os.path.abspath(issue_dir)
@@ -289,7 +144,7 @@ def _other_issues_facts(paths: list[Path], issue_dirs: list[Path], asked: set[st
                         publications: Publications) -> list[IssueFacts]:
     """Facts of the other issues of the publications ``issue_dirs`` belong to, read lightly
     (parsed, not validated: they are only compared with, never reported on)."""
-    from newsletter.check.lint import IssueFacts, LintSettings, paper_key
+    from newsletter.check.lint import IssueFacts, LintSettings, paper_fact
     from newsletter.entries.tomlfile import read_toml
 
     roots = {publication.parent for issue_dir in issue_dirs
@@ -318,8 +173,7 @@ def _other_issues_facts(paths: list[Path], issue_dirs: list[Path], asked: set[st
                 title, url = (paper.data.get("title"), paper.data.get("url")) if paper else (
                     None, None)
                 if isinstance(title, str) and (url is None or isinstance(url, str)):
-                    papers.append((f"{PAPERS_DIR}/{path.name}", "url" if url else "title",
-                                   paper_key(url, title)))
+                    papers.append(paper_fact(path, url, title))
             found.append(IssueFacts(issue_dir, root / PUBLICATION_FILE, levels, number, date,
                                     tuple(papers)))
     return found
@@ -337,7 +191,8 @@ def check_paths(paths: list[Path], style_override: str | None = None,
     validated and linted again. Lint across issues always runs, on facts kept per issue.
     ``jobs`` > 1 checks the other issues in that many processes."""
     from newsletter.check.cache import ResultCache
-    from newsletter.check.lint import check_config, future_date, lint_publication
+    from newsletter.check.config import check_config
+    from newsletter.check.lint import future_date, lint_publication
     from newsletter.entries.styles import SPEC_FILE, style_folders
 
     issue_dirs = find_issue_dirs(paths)
@@ -349,9 +204,8 @@ def check_paths(paths: list[Path], style_override: str | None = None,
             return None
         root = publication.parent if publication is not None else issue_dir
         if root not in caches:
-            own = root / "templates"
-            extra = (own,) if publication is not None and own.is_dir() else ()
-            specs = [folder / SPEC_FILE for folder in style_folders(extra).values()]
+            specs = [folder / SPEC_FILE
+                     for folder in style_folders(templates_of(publication)).values()]
             caches[root] = ResultCache(root, specs)
         return caches[root]
 

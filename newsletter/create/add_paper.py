@@ -11,9 +11,10 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newsletter.entries.identity import same_title_key, same_url_key
 from newsletter.entries.loading import ISSUE_FILE, PAPERS_DIR, has_issue_file, paper_files
 from newsletter.entries.styles import Style
-from newsletter.errors import NewsletterError, WriteError
+from newsletter.errors import NewsletterError, UsageError, WriteError
 from newsletter.write.atomic import create_new, directory_lock
 
 if TYPE_CHECKING:
@@ -21,13 +22,6 @@ if TYPE_CHECKING:
 
 SLUG_MAX = 40
 _NUMBER = re.compile(r"^(\d+)-")
-
-
-def same_title_key(title: str) -> str:
-    """Titles that read the same compare equal: Unicode NFC, case and spacing folded."""
-    import unicodedata
-
-    return " ".join(unicodedata.normalize("NFC", title).casefold().split())
 
 
 def slug_for(paper: Paper) -> str:
@@ -40,11 +34,33 @@ def slug_for(paper: Paper) -> str:
 
 def missing_for_style(fields: dict[str, Any], style: Style) -> list[str]:
     """Fields the style requires of this paper that ``fields`` leaves empty."""
-    featured = fields.get("featured", True)
-    required = style.requires_paper
-    if featured is False and style.requires_paper_not_featured is not None:
-        required = style.requires_paper_not_featured
+    required = style.paper_requires(featured=fields.get("featured") is not False)
     return [name for name in required if fields.get(name) in (None, "", [])]
+
+
+def read_metadata(path: Path) -> dict[str, Any]:
+    """Paper fields from a TOML or JSON file (an export from another tool, a template)."""
+    from newsletter.entries.tomlfile import parse, read_text
+
+    text, problem = read_text(path)
+    if text is None:
+        assert problem is not None
+        raise UsageError(problem.where())
+    if path.suffix.lower() == ".json":
+        import json
+
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise UsageError(f"{path}: invalid JSON: {exc}") from None
+    else:
+        data, problem = parse(path, text)
+        if data is None:
+            assert problem is not None
+            raise UsageError(problem.where())
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: expected a table (object) of paper fields")
+    return data
 
 
 def build_paper(fields: dict[str, Any]) -> Paper:
@@ -61,7 +77,7 @@ def build_paper(fields: dict[str, Any]) -> Paper:
 def ensure_new(issue_dir: Path, *, title: str | None, url: str | None) -> None:
     """Refuse a paper whose url or title is already in the issue (checked again on save)."""
     _, urls, titles = _existing(issue_dir)
-    if url is not None and url.rstrip("/") in urls:
+    if url is not None and same_url_key(url) in urls:
         raise NewsletterError(f"{issue_dir}: a paper with url {url} is already in this issue")
     if title is not None and same_title_key(title) in titles:
         raise NewsletterError(f"{issue_dir}: a paper titled '{title}' is already in "
@@ -90,7 +106,7 @@ def _existing(issue_dir: Path) -> tuple[int, set[str], set[str]]:
         if source is None:
             continue
         if isinstance(source.data.get("url"), str):
-            urls.add(source.data["url"].rstrip("/"))
+            urls.add(same_url_key(source.data["url"]))
         if isinstance(source.data.get("title"), str):
             titles.add(same_title_key(source.data["title"]))
     return highest, urls, titles

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from newsletter.entries.problems import Problem
 from newsletter.entries.tomlfile import Source
@@ -24,6 +24,7 @@ M = TypeVar("M")
 ISSUE_FILE = "issue.toml"
 PUBLICATION_FILE = "newsletter.toml"
 PAPERS_DIR = "papers"
+TEMPLATES_DIR = "templates"
 
 # Folders never searched for issues: tool caches and environments, not content.
 _SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
@@ -31,8 +32,10 @@ _SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
 
 @dataclass(frozen=True)
 class LoadedPaper:
+    """A paper file that parsed, and its model (None when the file has problems)."""
+
     source: Source
-    paper: Paper
+    paper: Paper | None
 
 
 @dataclass
@@ -44,9 +47,18 @@ class LoadedIssue:
     issue: Issue | None = None
     publication_source: Source | None = None
     publication: Publication | None = None
-    papers: list[LoadedPaper] = field(default_factory=list)
-    paper_sources: list[Source] = field(default_factory=list)
+    paper_entries: list[LoadedPaper] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def papers(self) -> list[LoadedPaper]:
+        """The papers whose files validated (``paper`` is set), in file order."""
+        return [item for item in self.paper_entries if item.paper is not None]
+
+    @property
+    def paper_sources(self) -> list[Source]:
+        """Every paper file that parsed, valid or not."""
+        return [item.source for item in self.paper_entries]
 
     @property
     def issue_path(self) -> Path:
@@ -54,16 +66,35 @@ class LoadedIssue:
 
     @property
     def template_dirs(self) -> tuple[Path, ...]:
-        """A publication's own ``templates/`` folder, which overrides the built-in styles."""
-        if self.publication_source is None:
-            return ()
-        own = self.publication_source.path.parent / "templates"
-        return (own,) if own.is_dir() else ()
+        return templates_of(self.publication_source.path if self.publication_source else None)
+
+
+def templates_of(publication_file: Path | None) -> tuple[Path, ...]:
+    """The publication's own ``templates/`` folder, which overrides the built-in styles."""
+    if publication_file is None:
+        return ()
+    own = publication_file.parent / TEMPLATES_DIR
+    return (own,) if own.is_dir() else ()
 
 
 def find_publication_file(directory: Path) -> Path | None:
     """The nearest newsletter.toml in ``directory`` (symbolic links resolved) or above."""
     return Publications().find(directory)
+
+
+def publication_defaults(directory: Path) -> dict[str, Any]:
+    """The nearest newsletter.toml's data, read as every entry is (size, type and encoding
+    guarded) but not validated; empty when there is none or it cannot be read. For
+    defaults only (a new issue's style, the name in its header): ``check`` reports the file.
+    """
+    from newsletter.entries.tomlfile import read_toml
+
+    start = directory if directory.exists() else directory.parent
+    found = find_publication_file(start)
+    if found is None:
+        return {}
+    source, _ = read_toml(found)
+    return source.data if source is not None else {}
 
 
 def name_in_issue(path: Path, issue_dir: str) -> str:
@@ -96,25 +127,14 @@ def paper_files(directory: Path) -> list[Path]:
 
 def _load(path: Path, model: type[M], loaded: LoadedIssue,
           raw: bytes | None = None) -> tuple[Source | None, M | None]:
-    from newsletter.entries.tomlfile import decode, parse, read_bytes
+    from newsletter.entries.tomlfile import read_toml
     from newsletter.entries.validation import validate
 
-    problem = None
-    if raw is None:
-        raw, problem = read_bytes(path)
-    text = None
-    if raw is not None:
-        text, problem = decode(path, raw)
-    if raw is None or text is None:
+    source, problem = read_toml(path, raw)
+    if source is None:
         assert problem is not None
         loaded.problems.append(problem)
         return None, None
-    data, problem = parse(path, text)
-    if data is None:
-        assert problem is not None
-        loaded.problems.append(problem)
-        return None, None
-    source = Source(path, text, data)
     value, problems = validate(source, model)  # type: ignore[type-var]
     loaded.problems.extend(problems)
     return source, value
@@ -189,9 +209,7 @@ def load_issue(directory: Path, *, contents: Mapping[str, bytes] | None = None,
     for path in paper_files(directory) if papers is None else papers:
         source, paper = _load(path, Paper, loaded, contents.get(str(path)))
         if source is not None:
-            loaded.paper_sources.append(source)
-        if source is not None and paper is not None:
-            loaded.papers.append(LoadedPaper(source, paper))
+            loaded.paper_entries.append(LoadedPaper(source, paper))
     return loaded
 
 

@@ -31,11 +31,18 @@ class Problem:
         except ValueError:  # another drive on Windows
             return str(self.path)
 
+    def where(self) -> str:
+        """``path:line:col: message``, for an error that stops a command."""
+        return f"{self.display_path()}:{self.line}:{self.column}: {_one_line(self.message)}"
+
     def as_text(self) -> str:
-        # One problem, one line: a line break quoted from a file is shown escaped.
-        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
         return (f"{self.display_path()}:{self.line}:{self.column}: "
-                f"{self.severity.value}: {message} [{self.rule}]")
+                f"{self.severity.value}: {_one_line(self.message)} [{self.rule}]")
+
+
+def _one_line(message: str) -> str:
+    # One problem, one line: a line break quoted from a file is shown escaped.
+    return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:

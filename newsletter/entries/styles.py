@@ -43,6 +43,13 @@ class Style:
     budgets: dict[str, int]
     counts: dict[str, tuple[int, int]]
 
+    def paper_requires(self, *, featured: bool) -> tuple[str, ...]:
+        """The paper fields this style requires; a short item (``featured = false``) may
+        need fewer."""
+        if not featured and self.requires_paper_not_featured is not None:
+            return self.requires_paper_not_featured
+        return self.requires_paper
+
 
 @cache  # one class for all styles: building a pydantic model costs milliseconds
 def _spec_model() -> type[Any]:
@@ -75,18 +82,16 @@ def _load_spec(name: str, folder: Path) -> Style:
     from newsletter.entries.models import Issue, Paper, Publication
     from newsletter.entries.tomlfile import read_toml
     from newsletter.entries.validation import validate
+    from newsletter.render.registry import formats_in
 
     spec_path = folder / SPEC_FILE
     source, problem = read_toml(spec_path)
     if source is None:
         assert problem is not None
-        raise NewsletterError(f"{problem.display_path()}:{problem.line}:{problem.column}: "
-                              f"{problem.message}")
+        raise NewsletterError(problem.where())
     spec, problems = validate(source, _spec_model())
     if spec is None:
-        first = problems[0]
-        raise NewsletterError(f"{first.display_path()}:{first.line}:{first.column}: "
-                              f"{first.message}")
+        raise NewsletterError(problems[0].where())
     for kind, names, model in (
         ("publication", spec.requires.publication, Publication),
         ("issue", spec.requires.issue + spec.offers.issue, Issue),
@@ -108,7 +113,7 @@ def _load_spec(name: str, folder: Path) -> Style:
         name=name,
         folder=folder,
         description=" ".join(spec.description.split()),
-        formats=_formats(folder),
+        formats=formats_in(folder),
         requires_publication=tuple(spec.requires.publication),
         requires_issue=tuple(spec.requires.issue),
         requires_paper=tuple(spec.requires.paper),
@@ -119,18 +124,6 @@ def _load_spec(name: str, folder: Path) -> Style:
         budgets=spec.budgets,
         counts={name: (low, high) for name, (low, high) in spec.counts.items()},
     )
-
-
-def _formats(folder: Path) -> tuple[str, ...]:
-    """The formats a style's folder has templates for (email is built from html + text)."""
-    shared = (folder / "issue.j2").is_file()
-    found = [name for name, specific in (("md", "issue.md.j2"), ("text", "issue.txt.j2"))
-             if shared or (folder / specific).is_file()]
-    if (folder / "issue.html.j2").is_file():
-        found.append("html")
-        if "text" in found:
-            found.append("email")
-    return tuple(found)
 
 
 @cache  # one listing per run: a publication of 500 issues asks 1,000 times

@@ -205,15 +205,23 @@ def _too_deep(text: str) -> tuple[int, int]:
     return 1, 1
 
 
-def read_toml(path: Path) -> tuple[Source | None, Problem | None]:
-    """Read, decode and parse ``path``; exactly one of the pair is None."""
-    raw, problem = read_bytes(path)
-    if raw is None:
-        return None, problem
-    text, problem = decode(path, raw)
+def read_toml(path: Path, raw: bytes | None = None) -> tuple[Source | None, Problem | None]:
+    """Read (unless ``raw`` holds the bytes already), decode and parse ``path``; exactly one
+    of the pair is None."""
+    text, problem = read_text(path, raw)
     if text is None:
         return None, problem
     data, problem = parse(path, text)
     if data is None:
         return None, problem
     return Source(path=path, text=text, data=data), None
+
+
+def read_text(path: Path, raw: bytes | None = None) -> tuple[str | None, Problem | None]:
+    """The file's text, read and decoded with every guard an entry gets; exactly one of the
+    pair is None."""
+    if raw is None:
+        raw, problem = read_bytes(path)
+        if raw is None:
+            return None, problem
+    return decode(path, raw)

@@ -1,8 +1,14 @@
-"""Render a checked issue through its style's Jinja2 template into one output format."""
+"""Render a checked issue in its house style: ``render_document`` is the one entry point.
+
+Every format it can make is in ``registry.FORMATS``; a template format goes through the
+style's Jinja2 template, a composite (the email) is built from its parts.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,21 +16,13 @@ from typing import TYPE_CHECKING
 from newsletter.entries.loading import LoadedIssue
 from newsletter.entries.styles import Style, builtin_templates_dir
 from newsletter.errors import NewsletterError, UsageError
+from newsletter.render.registry import FORMATS, issue_formats
 
 if TYPE_CHECKING:
     import jinja2
 
-OUTPUT_FORMATS = ("md", "text", "html")
-_EXTENSIONS = {"md": "md", "text": "txt", "html": "html"}
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _TRAILING_SPACE = re.compile(r"[ \t]+$", re.M)
-
-
-def _template_name(style: Style, output_format: str) -> str:
-    specific = f"issue.{_EXTENSIONS[output_format]}.j2"
-    if output_format == "html" or (style.folder / specific).is_file():
-        return specific  # HTML has its own templates: the one for md/text would not escape
-    return "issue.j2"
 
 
 def document_title(loaded: LoadedIssue) -> str:
@@ -63,34 +61,60 @@ def _environment(search_path: tuple[Path, ...], autoescape: bool) -> jinja2.Envi
     )
 
 
-def render_issue(loaded: LoadedIssue, style: Style, output_format: str, *,
-                 for_email: bool = False) -> str:
-    """The issue as a document. The caller checks it first (see ``check_issue``).
+@dataclass(frozen=True, slots=True)
+class MailHeaders:
+    """Header values given on the command line; each falls back to newsletter.toml."""
+
+    subject: str | None = None
+    sender: str | None = None
+    recipients: str | None = None
+
+
+def render_document(loaded: LoadedIssue, style: Style, output_format: str, *,
+                    headers: MailHeaders | None = None) -> bytes:
+    """The one entry point: the checked issue as the bytes of one output format."""
+    fmt = FORMATS.get(output_format)
+    if fmt is None or fmt.scope != "issue":
+        raise UsageError(f"--format must be one of {', '.join(issue_formats())}, "
+                         f"not '{output_format}'")
+    if output_format not in style.formats:
+        raise UsageError(f"style '{style.name}' has no {output_format} format; it renders "
+                         f"{', '.join(style.formats)}")
+    if fmt.builder:
+        build = _BUILDERS[fmt.builder]
+        return build(loaded, style, headers or MailHeaders())
+    return render_text(loaded, style, output_format).encode("utf-8")
+
+
+def render_text(loaded: LoadedIssue, style: Style, output_format: str, *,
+                for_email: bool = False) -> str:
+    """A template format's rendering as text. The caller checks the issue first (see
+    ``check_issue``).
 
     ``for_email`` asks the HTML templates for the mail-client layout (tables, no scripts).
     """
     import jinja2
 
-    from newsletter.render import arrange
-    from newsletter.render.formats import FORMATS
+    from newsletter.render import arrange, formats
 
-    if output_format not in style.formats or output_format not in FORMATS:
-        raise UsageError(f"style '{style.name}' has no '{output_format}' format; it renders "
-                         f"{', '.join(style.formats)}")
+    fmt = FORMATS[output_format]
     if loaded.issue is None:
         raise NewsletterError(f"{loaded.issue_path}: cannot render an issue that did not load")
+    template_name = fmt.template_in(style.folder)
+    if template_name is None:
+        raise UsageError(f"style '{style.name}' has no {output_format} template in "
+                         f"{style.folder}")
     search_path: list[Path] = [style.folder]
     search_path += [d / "_base" for d in loaded.template_dirs]
     search_path.append(builtin_templates_dir() / "_base")
-    env = _environment(tuple(search_path), output_format == "html")
-    papers = [item.paper for item in loaded.papers]
+    env = _environment(tuple(search_path), fmt.autoescape)
     context = {
         "issue": loaded.issue,
         "publication": loaded.publication,
-        "papers": papers,
+        "papers": [item.paper for item in loaded.papers],
         "style": style,
         "labels": style.labels,
-        "f": FORMATS[output_format](),
+        "f": getattr(formats, fmt.writer)(),
         "ranked": arrange.ranked,
         "featured": arrange.featured,
         "noted": arrange.noted,
@@ -99,10 +123,6 @@ def render_issue(loaded: LoadedIssue, style: Style, output_format: str, *,
         "for_email": for_email,
         "document_title": document_title(loaded),
     }
-    template_name = _template_name(style, output_format)
-    if not any((folder / template_name).is_file() for folder in search_path):
-        raise UsageError(f"style '{style.name}' has no {output_format} template "
-                         f"({style.folder / template_name})")
     try:
         template = env.get_template(template_name)
         return _tidy(template.render(context))
@@ -110,3 +130,25 @@ def render_issue(loaded: LoadedIssue, style: Style, output_format: str, *,
         where = getattr(exc, "filename", None) or style.folder / template_name
         line = getattr(exc, "lineno", None)
         raise NewsletterError(f"{where}:{line or 1}: template error: {exc}") from exc
+
+
+def _email_message(loaded: LoadedIssue, style: Style, headers: MailHeaders) -> bytes:
+    """The email format: the HTML (mail layout) and text renderings as one message."""
+    from newsletter.render.mail import build_message
+
+    assert loaded.issue is not None
+    publication = loaded.publication
+    sender = headers.sender or (publication.email_from if publication else None)
+    recipients = headers.recipients or (publication.email_to if publication else None)
+    if not sender:
+        raise UsageError("the email format needs a sender: --from, or email_from in "
+                         "newsletter.toml")
+    return build_message(
+        html=render_text(loaded, style, "html", for_email=True),
+        text=render_text(loaded, style, "text"),
+        subject=headers.subject or document_title(loaded),
+        sender=sender, recipients=recipients, date=loaded.issue.date)
+
+
+_BUILDERS: dict[str, Callable[[LoadedIssue, Style, MailHeaders], bytes]] = {
+    "email_message": _email_message}
