@@ -47,7 +47,7 @@ def _address_header(value: str, flag: str) -> str:
     return value
 
 
-def build_message(*, html: str, text: str, subject: str, sender: str, recipients: str,
+def build_message(*, html: str, text: str, subject: str, sender: str, recipients: str | None,
                   date: dt.date) -> bytes:
     """The message as bytes with CRLF line ends, ready to save as .eml or hand to SMTP."""
     from email.message import EmailMessage
@@ -57,7 +57,8 @@ def build_message(*, html: str, text: str, subject: str, sender: str, recipients
     message = EmailMessage()
     message["Subject"] = " ".join(subject.split())
     message["From"] = _address_header(sender, "--from")
-    message["To"] = _address_header(recipients, "--to")
+    if recipients:  # else a template for a mail tool or ESP, which sets To per reader
+        message["To"] = _address_header(recipients, "--to")
     # The issue's date at noon UTC, and an id derived from the content: the same issue
     # gives the same message, so rendering twice does not look like two different mails.
     message["Date"] = format_datetime(
