@@ -22,7 +22,7 @@ def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def published_changes(issue_dirs: list[Path], base: str) -> list[Problem]:
     """A problem for each file changed since ``base`` in an issue published at ``base``."""
-    import tomli
+    from newsletter.entries.tomlfile import parse
 
     if not issue_dirs:
         return []
@@ -38,9 +38,9 @@ def published_changes(issue_dirs: list[Path], base: str) -> list[Problem]:
         shown = _git(["show", f"{base}:{relative}/{ISSUE_FILE}"], top)
         if shown.returncode != 0:
             continue  # the issue is new since base
-        try:
-            was = tomli.loads(shown.stdout)
-        except (tomli.TOMLDecodeError, RecursionError):
+        # Parsed as every entry is (depth guard included): the old revision is as untrusted.
+        was, _ = parse(Path(relative) / ISSUE_FILE, shown.stdout)
+        if was is None:
             continue
         if was.get("status") != "published":
             continue

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from newsletter.entries.loading import ISSUE_FILE, PAPERS_DIR, find_publication_file
+from newsletter.entries.loading import ISSUE_FILE, PAPERS_DIR, publication_defaults
 from newsletter.entries.styles import Style
 from newsletter.errors import NewsletterError, UsageError, WriteError
 from newsletter.write.atomic import create_new
@@ -54,7 +54,7 @@ def issue_toml(style: Style, number: int, date: dt.date, title: str | None,
 
 def next_issue_number(directory: Path) -> int:
     """One more than the highest-numbered sibling issue, or 1."""
-    import tomli
+    from newsletter.entries.tomlfile import read_toml
 
     highest = 0
     parent = directory.resolve().parent
@@ -63,10 +63,10 @@ def next_issue_number(directory: Path) -> int:
             path = sibling / ISSUE_FILE
             if not path.is_file():
                 continue
-            try:
-                number = tomli.loads(path.read_text(encoding="utf-8")).get("number")
-            except (OSError, ValueError, RecursionError):
-                continue
+            # Read as check reads it (size, FIFO and encoding guards): a sibling's issue.toml
+            # is a file of the publication, not to be trusted.
+            source, _ = read_toml(path)
+            number = source.data.get("number") if source is not None else None
             if isinstance(number, int) and not isinstance(number, bool):
                 highest = max(highest, number)
     return highest + 1
@@ -90,17 +90,8 @@ def new_issue(directory: Path, style: Style, *, number: int, date: dt.date,
         raise NewsletterError(f"{target}: already exists; not overwriting it")
     if directory.exists() and not directory.is_dir():
         raise NewsletterError(f"{directory}: exists and is not a directory")
-    publication_name = None
-    publication_file = find_publication_file(directory if directory.exists()
-                                             else directory.parent)
-    if publication_file is not None:
-        import tomli
-
-        try:
-            name = tomli.loads(publication_file.read_text(encoding="utf-8")).get("name")
-            publication_name = name if isinstance(name, str) else None
-        except (OSError, ValueError, RecursionError):
-            publication_name = None
+    name = publication_defaults(directory).get("name")
+    publication_name = name if isinstance(name, str) else None
     from newsletter.entries.schema import schema_comment
 
     text = schema_comment(target, "issue") + issue_toml(style, number, date, title,
