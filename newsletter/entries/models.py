@@ -270,6 +270,14 @@ def _count_range(value: list[int]) -> list[int]:
     return value
 
 
+# A style's spec (style.toml) and a publication's [check] set budgets and counts alike.
+BudgetKey = Annotated[str, AfterValidator(_budget_key)]
+Budget = Annotated[int, Field(ge=1)]
+CountKey = Annotated[str, AfterValidator(_count_field)]
+CountRange = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=2, max_length=2),
+                       AfterValidator(_count_range)]
+
+
 class CheckConfig(_Entry):
     """``[check]`` in newsletter.toml: how strict the editorial lint is."""
 
@@ -277,14 +285,11 @@ class CheckConfig(_Entry):
         default_factory=dict,
         description="Severity per lint rule id: error, warning or off "
         "(see 'newsletter check --list-rules').")
-    budgets: dict[Annotated[str, AfterValidator(_budget_key)],
-                  Annotated[int, Field(ge=1)]] = Field(
+    budgets: dict[BudgetKey, Budget] = Field(
         default_factory=dict,
         description="Override a style's length budgets, e.g. summary_words = 150, "
         "overview_sentences = 3.")
-    counts: dict[Annotated[str, AfterValidator(_count_field)],
-                 Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=2, max_length=2),
-                           AfterValidator(_count_range)]] = Field(
+    counts: dict[CountKey, CountRange] = Field(
         default_factory=dict,
         description="Override a style's item counts, e.g. key_findings = [4, 5].")
 

@@ -55,6 +55,8 @@ class Style:
 def _spec_model() -> type[Any]:
     from pydantic import BaseModel, ConfigDict, Field
 
+    from newsletter.entries.models import Budget, BudgetKey, CountKey, CountRange
+
     class Requires(BaseModel):
         model_config = ConfigDict(strict=True, extra="forbid")
         publication: list[str] = Field(default_factory=list)
@@ -71,8 +73,8 @@ def _spec_model() -> type[Any]:
         description: str
         requires: Requires = Field(default_factory=Requires)
         offers: Offers = Field(default_factory=Offers)
-        budgets: dict[str, int] = Field(default_factory=dict)
-        counts: dict[str, list[int]] = Field(default_factory=dict)
+        budgets: dict[BudgetKey, Budget] = Field(default_factory=dict)
+        counts: dict[CountKey, CountRange] = Field(default_factory=dict)
         labels: dict[str, str] = Field(default_factory=dict)
 
     return Spec
@@ -101,14 +103,6 @@ def _load_spec(name: str, folder: Path) -> Style:
         if unknown:
             raise NewsletterError(
                 f"{spec_path}: requires unknown {kind} field(s): {', '.join(unknown)}")
-    budget_fields = {key.rsplit("_", 1)[0] for key in spec.budgets}
-    unknown = sorted((budget_fields | set(spec.counts)) - set(Paper.model_fields))
-    bad_units = sorted(k for k in spec.budgets if not k.endswith(("_words", "_sentences")))
-    bad_counts = sorted(k for k, v in spec.counts.items() if len(v) != 2 or v[0] > v[1])
-    if unknown or bad_units or bad_counts:
-        raise NewsletterError(
-            f"{spec_path}: budgets and counts must name paper fields, budgets end in _words "
-            f"or _sentences, counts are [low, high]: {', '.join(unknown + bad_units + bad_counts)}")
     return Style(
         name=name,
         folder=folder,
