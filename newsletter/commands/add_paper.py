@@ -1,7 +1,5 @@
 """``newsletter add-paper``: a paper from flags, a metadata file, or prompts on a terminal."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated, Any

@@ -1,6 +1,5 @@
 """``newsletter check``: validate and lint a publication, an issue, or single entry files."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

@@ -4,8 +4,6 @@ Library errors (``newsletter.errors``) become one line on stderr and an exit sta
 else is a bug in newsletter and says so (exit 70), with ``--debug`` for the traceback.
 """
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable
 from typing import NoReturn

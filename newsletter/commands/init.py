@@ -1,6 +1,5 @@
 """``newsletter init``: start a publication repository that checks itself."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

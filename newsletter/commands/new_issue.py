@@ -1,7 +1,5 @@
 """``newsletter new-issue``: an issue folder whose issue.toml carries its style's fields."""
 
-from __future__ import annotations
-
 import datetime as dt
 from pathlib import Path
 from typing import Annotated

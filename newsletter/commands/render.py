@@ -1,7 +1,5 @@
 """``newsletter render``: an issue in its house style, as Markdown, text, HTML or email."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -79,7 +77,8 @@ def render(
     guarded(run)
 
 
-def _print_refusal(problems: list[Problem], loaded: LoadedIssue, style: Style | None) -> None:
+def _print_refusal(problems: "list[Problem]", loaded: "LoadedIssue",
+                   style: "Style | None") -> None:
     """The problems that stop a render. Papers that lack what another style needs may be
     fine for their own: that is said once, with a few examples, not a line per paper."""
     from newsletter.check.issue import missing_paper_fields

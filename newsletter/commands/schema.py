@@ -1,6 +1,5 @@
 """``newsletter schema``: the JSON Schema of an entry file, for editors and tools."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

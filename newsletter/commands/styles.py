@@ -1,6 +1,5 @@
 """``newsletter styles``: the house styles, what each is, its formats and required fields."""
 
-from __future__ import annotations
 
 from pathlib import Path
 

@@ -13,13 +13,14 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsletter.entries.loading import LoadedIssue
-from newsletter.entries.styles import Style, builtin_templates_dir
 from newsletter.errors import NewsletterError, UsageError
 from newsletter.render.registry import FORMATS, issue_formats
 
 if TYPE_CHECKING:
     import jinja2
+
+    from newsletter.entries.loading import LoadedIssue
+    from newsletter.entries.styles import Style
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _TRAILING_SPACE = re.compile(r"[ \t]+$", re.M)
@@ -106,6 +107,8 @@ def render_text(loaded: LoadedIssue, style: Style, output_format: str, *,
                          f"{style.folder}")
     search_path: list[Path] = [style.folder]
     search_path += [d / "_base" for d in loaded.template_dirs]
+    from newsletter.entries.styles import builtin_templates_dir
+
     search_path.append(builtin_templates_dir() / "_base")
     env = _environment(tuple(search_path), fmt.autoescape)
     context = {
