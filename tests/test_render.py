@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, STYLES, Run, compare_with_golden
+from tests.support.cli import PROBLEM, Run
+from tests.support.golden import compare_with_golden
+from tests.support.paths import EXAMPLES, GOLDEN, STYLES, TEMPLATES
 
-GOLDEN = Path(__file__).parent / "golden"
 EXTENSIONS = {"md": "md", "text": "txt", "html": "html"}
 
 
+def test_every_style_folder_has_golden_files() -> None:
+    """The styles are the folders under templates/ (tests/support/paths.py), so a new style
+    is rendered below without a change to the tests; and it fails here until its golden
+    files were written with ``pytest --update-goldens`` and reviewed."""
+    assert {"briefing", "weekly"} <= set(STYLES), STYLES  # the folders were found
+    missing = [f"{style}.{extension}" for style in STYLES for extension in EXTENSIONS.values()
+               if not (GOLDEN / f"{style}.{extension}").is_file()]
+    assert not missing, (f"no golden file {', '.join(missing)} in tests/golden/: run pytest "
+                         "--update-goldens and review what it wrote")
+    stale = sorted(path.name for path in GOLDEN.iterdir()
+                   if path.is_file() and path.name.split(".")[0] not in STYLES)
+    assert not stale, f"golden files of no style folder: {stale}"
 
 
-@pytest.mark.parametrize("output_format", ["md", "text", "html"])
+@pytest.mark.parametrize("output_format", list(EXTENSIONS))
 @pytest.mark.parametrize("style", STYLES)
 def test_example_matches_golden(run: Run, style: str, output_format: str,
                                 update_goldens: bool) -> None:
@@ -61,7 +76,7 @@ def test_cto_briefing_relabels_the_same_fields(run: Run) -> None:
     text = run("render", str(EXAMPLES / "cto-briefing"), "--format", "text").stdout
     for label in ("The Problem: ", "The Breakthrough: ", "Why it matters for CTOs:",
                   "Caveats:", "Deployment reality check:", "Limitations:",
-                  "Actionable insight: ", "How Meridian Can Help"):
+                  "Actionable insight:\n- ", "How Meridian Can Help"):
         assert label in text, label
     # Each paper is followed by its full title as the source line.
     assert "\nGRADE: Benchmarking Discipline-Informed Reasoning in Image Editing <https://" in text
@@ -100,10 +115,9 @@ def test_weekly_orders_by_score_not_file_order(run: Run, example) -> None:  # ty
 def test_digest_sections_in_order(run: Run) -> None:
     text = run("render", str(EXAMPLES / "digest"), "--format", "text").stdout
     order = ["Today's Overview", "Featured", "01 ", "Key takeaways:", "Source: ",
-             "02 ", "04 ", "Today's Observation"]
+             "02 ", "04 ", "Also Worth Noting", "Today's Observation"]
     positions = [text.index(marker) for marker in order]
     assert positions == sorted(positions)
-    assert "Also Worth Noting" not in text  # the example features every paper
 
 
 def test_digest_not_featured_papers_become_short_items(run: Run, example) -> None:  # type: ignore[no-untyped-def]
@@ -178,20 +192,100 @@ def test_briefing_papers_render_as_cto_briefing(run: Run, example) -> None:  # t
     assert "The Problem: " in result.stdout and "How We Can Help" in result.stdout
 
 
+def lacking(example: Path, style: str) -> dict[str, list[str]]:
+    """File (relative to the example) → the fields ``style`` requires (templates/STYLE/
+    style.toml, [requires]) that the file lacks: not there, or an empty list. A paper's
+    title is left out: every paper needs it, so its absence is another error."""
+    requires = tomllib.loads((TEMPLATES / style / "style.toml").read_text(encoding="utf-8"))[
+        "requires"]
+
+    def absent(path: Path, names: list[str]) -> list[str]:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return [n for n in names if n != "title" and (n not in data or data[n] == [])]
+
+    found = {"newsletter.toml": absent(example / "newsletter.toml", requires["publication"]),
+             "issue.toml": absent(example / "issue.toml", requires["issue"])}
+    for path in sorted((example / "papers").glob("*.toml")):
+        featured = tomllib.loads(path.read_text(encoding="utf-8")).get("featured") is not False
+        names = requires["paper"] if featured else requires.get("paper_not_featured",
+                                                                requires["paper"])
+        found[f"papers/{path.name}"] = absent(path, names)
+    return {name: fields for name, fields in found.items() if fields}
+
+
+MISSING = re.compile(r"^missing (?P<fields>'[a-z_]+'(?:, '[a-z_]+')*), required by style "
+                     r"'(?P<style>[^']+)'$")
+SUMMARY = re.compile(r"^(?P<count>\d+) papers lack what '(?P<style>[^']+)' needs: "
+                     r"(?P<fields>[a-z_]+(?:, [a-z_]+)*); for example:$")
+
+
 @pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize("example_style", STYLES)
 def test_every_style_either_renders_or_names_missing_fields(
-        run: Run, style: str, example_style: str) -> None:
-    result = run("render", str(EXAMPLES / example_style), "--style", style, "--format", "text")
+        run: Run, example: Callable[[str], Path], style: str, example_style: str) -> None:
+    """An example rendered in any style is either rendered in that style (when it has
+    every field the style requires) or refused with exactly the fields it lacks, by file."""
+    source = EXAMPLES / example_style
+    expected = lacking(source, style)
+    result = run("render", str(source), "--style", style, "--format", "text")
     if result.exit_code == 0:
+        assert not expected, f"rendered, yet lacks what '{style}' requires: {expected}"
         assert result.stdout.strip()
-    else:
-        assert result.exit_code == 1
-        problem_lines = [line for line in result.stderr.splitlines()
-                         if not line.startswith("newsletter: error:")]
-        assert problem_lines
-        assert all(f"required by style '{style}'" in line or "section" in line
-                   for line in problem_lines), result.stderr
+        own = run("render", str(source), "--format", "text")
+        assert own.exit_code == 0, own.stderr
+        if style == example_style:
+            assert result.stdout == own.stdout
+        else:  # it is that style's rendering: as if the issue had been written in it
+            assert result.stdout != own.stdout, f"--style {style} changed nothing"
+            copy = example(example_style)
+            issue_toml = copy / "issue.toml"
+            text = issue_toml.read_text(encoding="utf-8")
+            assert f'style = "{example_style}"' in text
+            issue_toml.write_text(text.replace(f'style = "{example_style}"',
+                                               f'style = "{style}"'), encoding="utf-8")
+            written = run("render", str(copy), "--format", "text")
+            assert (written.exit_code, written.stdout) == (0, result.stdout), written.stderr
+        return
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert expected, f"refused, yet lacks nothing '{style}' requires:\n{result.stderr}"
+    lines = result.stderr.splitlines()
+    assert lines[-1] == (f"newsletter: error: {source}: cannot render in style '{style}': "
+                         "fix the problems above first"), result.stderr
+    problem_lines = [line for line in lines if not line.startswith("newsletter: error:")]
+    assert problem_lines
+    reported: dict[str, set[str]] = {}
+    summaries = []
+    for line in problem_lines:
+        summary = SUMMARY.match(line)
+        if summary:
+            assert summary["style"] == style, line
+            summaries.append(summary)
+            continue
+        assert f"required by style '{style}'" in line or "section" in line, result.stderr
+        problem = PROBLEM.match(line.removeprefix("  "))
+        assert problem, f"not path:line:col: severity: message [rule]: {line!r}"
+        missing = MISSING.match(problem["message"])
+        if problem["rule"] != "style-requires" or missing is None:
+            continue
+        assert missing["style"] == style, line
+        name = (Path.cwd() / problem["path"]).resolve().relative_to(source.resolve())
+        fields = set(re.findall(r"'([a-z_]+)'", missing["fields"]))
+        said = reported.setdefault(name.as_posix(), set())
+        assert not said & fields, f"said twice: {line!r}"
+        said.update(fields)
+    wanted = {name: set(fields) for name, fields in expected.items()}
+    papers = {name: fields for name, fields in wanted.items() if name.startswith("papers/")}
+    assert len(summaries) <= 1, result.stderr
+    if summaries:  # many papers: one line says what they lack, a few are shown
+        assert int(summaries[0]["count"]) == len(papers), result.stderr
+        assert set(summaries[0]["fields"].split(", ")) == {
+            field for fields in papers.values() for field in fields}, result.stderr
+        shown = {name: fields for name, fields in reported.items() if name.startswith("papers/")}
+        assert shown and all(papers.get(name) == fields for name, fields in shown.items()), (
+            shown, papers)
+        reported.update(papers)
+    assert reported == wanted, result.stderr
 
 
 def test_unknown_format_is_a_usage_error(run: Run) -> None:

@@ -58,19 +58,32 @@ class SectionView:
 
 
 def sections(papers: list[Paper], declared: list[Section]) -> list[SectionView]:
-    """Papers grouped by the issue's sections, in the issue's order; empty ones dropped."""
+    """Papers grouped by the issue's sections, in the issue's order; empty ones dropped.
+
+    A paper is listed under its ``section``/``group`` and under each of its ``also_in``, so
+    it may stand in several sections (with the placement's own blurb, if it has one); it
+    is still one paper of ``papers`` (one source).
+    Entries follow file order (papers/NN-...); the ``also_in`` listings come after every
+    paper's own, so they join the end of their group, or of their section when the group
+    is new, and adding one never reorders what was there.
+    """
     views = {s.title: SectionView(s.title, s.intro) for s in declared}
     groups: dict[tuple[str, str], Group] = {}
-    for paper in papers:
-        if paper.section is None or paper.section not in views:
+    every = [(paper, paper.placements()) for paper in papers]
+    placed = [(paper, places[0]) for paper, places in every if places]
+    placed += [(paper, place) for paper, places in every for place in places[1:]]
+    for paper, place in placed:
+        if place.section not in views:
             continue
-        view = views[paper.section]
-        if paper.group is None:
+        if place.blurb is not None:  # its own words for this section
+            paper = paper.model_copy(update={"blurb": place.blurb})
+        view = views[place.section]
+        if place.group is None:
             view.entries.append(paper)
             continue
-        key = (paper.section, paper.group)
+        key = (place.section, place.group)
         if key not in groups:
-            groups[key] = Group(paper.group)
+            groups[key] = Group(place.group)
             view.entries.append(groups[key])
         groups[key].papers.append(paper)
     return [view for view in views.values() if view.entries]

@@ -8,6 +8,7 @@ style serves both formats, and the two cannot drift apart.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,6 +24,89 @@ from newsletter.render.markup import (
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
+
+
+# How a roundup bullet may already name its paper: within its first few words ("The Legal
+# RAG Benchmark evaluates ...", "Unlike X, NeST ..."), in any case, or spelled out before
+# the short name in brackets ("Neuron Selective Tuning (NeST) works ...").
+_NAME_WITHIN_WORDS = 5
+_CLAUSE_END = re.compile(r"[.!?;:]")
+# Small words inside a spelled-out name ("Networks *of* Experts (NoE)").
+_NAME_JOINERS = frozenset({"of", "for", "in", "on", "to", "with", "via", "from", "by"})
+_ARTICLES = frozenset({"the", "a", "an"})
+# Inline Markdown around the name ('**NeST**', '[NeST](...)'): the text stays as written.
+_MARKUP = re.compile(r"[*_`\[\]<\\]")
+
+
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """The name as a whole phrase (not 'NeST' in 'NeSTED'), any case. A name written
+    'Kolmogorov-Arnold Networks (KONs)' also matches its long and its short form."""
+    name = " ".join(name.split())
+    variants = [name]
+    spelled = re.fullmatch(r"(.*\S)\s*\(\s*([^()]*\S)\s*\)", name)
+    if spelled:
+        variants += [spelled.group(1), spelled.group(2)]
+    alternatives = "|".join(re.escape(v).replace(r"\ ", r"\s+")
+                            for v in sorted(variants, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I)
+
+
+def names_paper(label: str | None, name: str) -> bool:
+    """Whether a group label already names the paper ('Vectorized Trie for ...')."""
+    return bool(label) and _name_pattern(name).search(str(label)) is not None
+
+
+def _spelled_out_start(text: str, bracket: int) -> int | None:
+    """Where the capitalised words just before ``text[bracket]`` == '(' begin, if any:
+    'Platforms like Neuron Selective Tuning (' → the index of 'Neuron'."""
+    words = list(re.finditer(r"\S+", text[:bracket]))
+    start = None
+    for index in range(len(words) - 1, max(len(words) - 9, -1), -1):
+        word = words[index].group(0)
+        if _CLAUSE_END.search(word) or word.endswith(","):
+            break
+        if word[0].isupper() or word[0].isdigit():
+            start = index
+        elif not (word in _NAME_JOINERS and start is not None and index > 0
+                  and words[index - 1].group(0)[0].isupper()):
+            break
+    if start is not None and words[start].group(0).lower() in _ARTICLES:
+        start += 1
+    if start is None or start >= len(words):
+        return None
+    return words[start].start()
+
+
+def name_span(text: str, name: str) -> tuple[int, int] | None:
+    """Where ``text`` (one line) names the paper near its start, as ``(start, end)`` of the
+    name as it stands; None when it does not. Near: at most a few words come before it, and
+    none ends a sentence or a clause, so 'The ...' and 'Unlike X, ...' are near."""
+    for match in _name_pattern(name).finditer(text):
+        start, end = match.span()
+        opened, closed = text[:start].rstrip(), text[end:].lstrip()
+        if opened.endswith("(") and closed.startswith(")"):  # "Neuron ... Tuning (NeST)"
+            spelled = _spelled_out_start(text, len(opened) - 1)
+            if spelled is not None:
+                start, end = spelled, len(text) - len(closed) + 1
+        before = text[:start]
+        if _CLAUSE_END.search(before) or len(before.split()) > _NAME_WITHIN_WORDS:
+            return None
+        return start, end
+    return None
+
+
+# A link destination CommonMark reads without angle brackets: no spaces or controls, no
+# backslash (it would escape), and parentheses only in balanced pairs.
+_BARE_DESTINATION = re.compile(r"[^\s\x00-\x1f\x7f\\<>]+")
+
+
+def _balanced(url: str) -> bool:
+    depth = 0
+    for char in url:
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _bullet_parts(item: Any) -> tuple[str, list[str]]:
@@ -73,17 +157,32 @@ class TextFormat:
         """A takeaway whose first sentence is the claim."""
         return self.inline(text)
 
-    def named(self, name: str, text: str) -> str:
+    def named(self, name: str, text: str, label: str | None = None) -> str:
         """A roundup bullet: the paper's short name in bold, then what it contributes.
 
-        When the text already opens with the name, the name is emphasised in place.
+        The name is shown once. Under a group ``label`` that already names the paper the
+        bullet is the text alone; a text that names the paper near its start ('The Legal
+        RAG Benchmark ...', 'Neuron Selective Tuning (NeST) ...', any case) has the name
+        emphasised where it stands; any other text gets 'Name: ' in front. Every format
+        (md, text, html) goes through here.
         """
-        rest = text[len(name):]
-        if text.startswith(name) and rest[:1] in (" ", ",", ":", "'", "’"):
-            space = " " if rest[:1] == " " else ""
-            return self.bold(self.plain(name)) + space + self.inline(rest)
+        if names_paper(label, name):
+            return self.inline(text)
+        line = one_line(text)
+        span = name_span(line, name)
         # Concatenation, not an f-string: in HTML the parts are Markup and must stay so.
-        return self.bold(self.plain(name)) + ": " + self.inline(text)
+        if span is None:
+            return self.bold(self.plain(name)) + ": " + self.inline(line)
+        start, end = span
+        head, core, tail = line[:start], line[start:end], line[end:]
+        if _MARKUP.search(head + core) or _MARKUP.match(tail):  # the editor's own markup
+            return self.inline(line)
+        out = self.bold(self.inline(core))
+        if head.strip():
+            out = self.inline(head) + (" " if head[-1:].isspace() else "") + out
+        if tail.strip():
+            out = out + (" " if tail[:1].isspace() else "") + self.inline(tail)
+        return out
 
     def _item(self, text: str, lead: bool) -> str:
         return self.lead(text) if lead else self.inline(text)
@@ -102,9 +201,11 @@ class TextFormat:
         return (len(items) == 1 and isinstance(items[0], str)
                 and not (lead and split_lead(one_line(items[0]))[0]))
 
-    def labelled_list(self, label: str, items: list[Any], *, lead: bool = False) -> str:
-        """One item reads as a labelled line; several as a label over a list."""
-        if self._reads_inline(items, lead):
+    def labelled_list(self, label: str, items: list[Any], *, lead: bool = False,
+                      inline: bool = True) -> str:
+        """One item reads as a labelled line (unless not ``inline``); several as a label
+        over a list."""
+        if inline and self._reads_inline(items, lead):
             return f"{label}: {self._item(items[0], lead)}"
         return f"{label}:\n{self.bullets(items, lead=lead)}"
 
@@ -145,12 +246,11 @@ class MarkdownFormat(TextFormat):
         return f"{'#' * (level + 1)} {text}"
 
     def link(self, text: str, url: str) -> str:
-        return f"[{text}](<{self._href(url)}>)"
-
-    @staticmethod
-    def _href(url: str) -> str:
-        # Inside <...> a link destination may hold anything but line breaks and < >.
-        return url.replace("<", "%3C").replace(">", "%3E")
+        href = url.replace("<", "%3C").replace(">", "%3E")
+        if _BARE_DESTINATION.fullmatch(href) and _balanced(href):
+            return f"[{text}]({href})"
+        # Inside <...> a destination may hold spaces and unbalanced parentheses.
+        return f"[{text}](<{href}>)"
 
     def labelled(self, label: str, text: str) -> str:
         return f"**{label}:** {self.prose(text)}" if text else f"**{label}:**"
@@ -167,8 +267,9 @@ class MarkdownFormat(TextFormat):
         first, rest = split_first_sentence(one_line(text))
         return f"**{markdown_source(first)}** {markdown_source(rest)}".rstrip()
 
-    def labelled_list(self, label: str, items: list[Any], *, lead: bool = False) -> str:
-        if self._reads_inline(items, lead):
+    def labelled_list(self, label: str, items: list[Any], *, lead: bool = False,
+                      inline: bool = True) -> str:
+        if inline and self._reads_inline(items, lead):
             return f"**{label}:** {self._item(items[0], lead)}"
         return f"**{label}:**\n\n{self.bullets(items, lead=lead)}"
 
@@ -252,9 +353,10 @@ class HtmlFormat(TextFormat):
         parts.append(self._markup("</ul>"))
         return self._markup("").join(parts)
 
-    def labelled_list(self, label: str, items: list[Any], *, lead: bool = False) -> Any:
+    def labelled_list(self, label: str, items: list[Any], *, lead: bool = False,
+                      inline: bool = True) -> Any:
         label_html = self._markup('<strong class="label">%s:</strong>') % label
-        if self._reads_inline(items, lead):
+        if inline and self._reads_inline(items, lead):
             return self._markup("<p>%s %s</p>") % (label_html, self._item_html(items[0], lead))
         return (self._markup('<p class="list-label">%s</p>') % label_html
                 + self.bullets(items, lead=lead))
