@@ -9,10 +9,10 @@ every kill:
 * every paper is byte-identical to before, or is a new paper whose bytes are exactly what
   add-paper writes for it (so it parses with tomllib); an output file is its old bytes or
   exactly the complete new render; the cache file verifies and reads;
-* nothing else appeared but hidden ``.NAME.*.tmp`` orphans of a killed write. Nothing
-  removes those (a killed process cannot, and no command cleans up after another), so what
-  makes them acceptable is tested instead: check, render and add-paper ignore them, and
-  they are never mistaken for entries.
+* nothing else appeared but hidden ``.NAME.*.tmp`` orphans of a killed write. A killed
+  process cannot remove them; the next write in that folder removes those over an hour
+  old (tests/test_hostile_output.py), so here what makes them acceptable meanwhile is
+  tested: check, render and add-paper ignore them, and they are never mistaken for entries.
 
 Children are forks of the test process (warm: their whole life is newsletter's own work;
 half of them on a simulated slow disk, where fsync, link and rename take milliseconds, so
@@ -39,7 +39,8 @@ from typing import Any
 import pytest
 
 from newsletter.check.cache import machine_key
-from tests.support.cli import EXAMPLES, Cli, check_output, render_output
+from tests.support.cli import Cli, check_output, render_output
+from tests.support.paths import EXAMPLES
 from tests.support.processes import (
     Ending,
     fork_cli,

@@ -52,7 +52,8 @@ from newsletter.render.safehtml import (
     parsed_block_html,
     parsed_inline_html,
 )
-from tests.conftest import EXAMPLES, Result, Run
+from tests.support.cli import PROBLEM, Result, Run
+from tests.support.paths import EXAMPLES
 
 # ---------------------------------------------------------------------------- styles
 
@@ -119,7 +120,6 @@ TEXT_GROUPS = _fitting([
         Payload("script-mixed", "<ScRiPt>alert(1)</sCrIpT>"),
         Payload("script-src", "<script src=https://evil.example/x.js></script>"),
         Payload("script-nested", "<scr<script>ipt>alert(1)</scr</script>ipt>"),
-        Payload("script-nul", f"<scr{NUL}ipt>alert(1)</scr{NUL}ipt>"),
         Payload("script-fullwidth", "＜script＞alert(1)＜/script＞"),
     )),
     Group("script-encodings", (
@@ -156,8 +156,6 @@ TEXT_GROUPS = _fitting([
         Payload("a-all-entities",
                 '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;'
                 'alert(1)">click</a>'),
-        Payload("a-tab", f'<a href="java{TAB}script:alert(1)">click</a>'),
-        Payload("a-nul", f'<a href="java{NUL}script:alert(1)">click</a>'),
     )),
     Group("math-and-style", (
         Payload("math-mglyph",
@@ -186,8 +184,15 @@ TEXT_GROUPS = _fitting([
     Group("schemes-as-text", (
         Payload("javascript-text", "javascript:alert(1)"),
         Payload("data-text", "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="),
-        Payload("java-tab-text", f"java{TAB}script:alert(1)"),
     )),
+    # Control characters hidden in markup: check refuses them in entry text (NUL and the
+    # other C0 controls anywhere, a tab in one-line fields), which is as good as inert.
+    Group("control-characters", (
+        Payload("script-nul", f"<scr{NUL}ipt>alert(1)</scr{NUL}ipt>"),
+        Payload("a-tab", f'<a href="java{TAB}script:alert(1)">click</a>'),
+        Payload("a-nul", f'<a href="java{NUL}script:alert(1)">click</a>'),
+        Payload("java-tab-text", f"java{TAB}script:alert(1)"),
+    ), may_be_refused=True),
     # Template syntax: entries are data, never templates.
     Group("jinja", (
         Payload("jinja-expr", "{{ 7*7 }}"),
@@ -906,13 +911,9 @@ def test_backslash_before_a_tag_is_inert_in_html(run: Run, scratch: Path, style:
 
 # ---------------------------------------------------------------------------- link payloads
 
-PROBLEM = re.compile(
-    r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): error: (?P<message>.+) \[(?P<rule>[a-z-]+)\]$")
-
-
 def _errors(result: Result) -> list[re.Match[str]]:
     found = [PROBLEM.match(line) for line in result.lines if ": error: " in line]
-    assert all(found), result.stdout
+    assert all(m is not None and m["severity"] == "error" for m in found), result.stdout
     return [m for m in found if m is not None]
 
 

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 import newsletter.check.lint
-from tests.conftest import REPO, Result, Run
-from tests.test_lint import PROBLEM
+from tests.support.cli import PROBLEM, Result, Run
+from tests.support.paths import REPO
 
 NAME = "AI Research Weekly"
 WORKFLOW = ".github/workflows/newsletter.yml"
@@ -166,26 +166,41 @@ def test_the_repositorys_own_pre_commit_hook(run: Run) -> None:
 # ---------------------------------------------------------------------------- refusing
 
 
-def test_init_twice_refuses_and_changes_nothing(run: Run, pub: Path) -> None:
+def test_init_twice_keeps_every_file_and_says_so(run: Run, pub: Path) -> None:
     (pub / "newsletter.toml").write_text('name = "Edited"\n', encoding="utf-8")
     before = snapshot(pub)
     result = init(run)
-    assert result.exit_code == 1
-    assert result.stdout == ""
-    assert len(result.stderr.splitlines()) == 1
-    assert result.stderr == ("newsletter: error: pub/newsletter.toml and 6 more already exist; "
-                             "not overwriting (use --force to replace)\n")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == ("kept pub/newsletter.toml (it exists; --force "
+                                             "replaces it)")
+    assert sum(line.startswith("kept pub/") for line in result.stdout.splitlines()) == 7
+    assert "created" not in result.stdout
     assert snapshot(pub) == before
 
 
-def test_init_refuses_when_any_file_exists_and_creates_none(run: Run, tmp_path: Path) -> None:
+def test_init_keeps_what_exists_and_makes_the_rest(run: Run, tmp_path: Path) -> None:
     (tmp_path / "pub/.github/workflows").mkdir(parents=True)
     (tmp_path / "pub" / WORKFLOW).write_text("name: ours\n", encoding="utf-8")
     result = init(run)
-    assert result.exit_code == 1
-    assert result.stderr == (f"newsletter: error: pub/{WORKFLOW} already exist; not "
-                             "overwriting (use --force to replace)\n")
-    assert snapshot(tmp_path / "pub") == {WORKFLOW: b"name: ours\n"}
+    assert result.exit_code == 0, result.stderr
+    assert f"kept pub/{WORKFLOW} (it exists; --force replaces it)" in result.stdout
+    files = snapshot(tmp_path / "pub")
+    assert files[WORKFLOW] == b"name: ours\n"
+    assert "newsletter.toml" in files and PRE_COMMIT in files
+
+
+def test_an_init_killed_halfway_completes_when_run_again(run: Run, tmp_path: Path) -> None:
+    """What a SIGKILL after the first file leaves: newsletter.toml, and a temp file."""
+    (tmp_path / "pub").mkdir()
+    (tmp_path / "pub" / "newsletter.toml").write_text('name = "Half"\n', encoding="utf-8")
+    (tmp_path / "pub" / ".newsletter.toml.abc123.tmp").write_text("", encoding="utf-8")
+    result = init(run)
+    assert result.exit_code == 0, result.stderr
+    assert "kept pub/newsletter.toml" in result.stdout
+    files = snapshot(tmp_path / "pub")
+    assert files["newsletter.toml"] == b'name = "Half"\n'
+    assert WORKFLOW in files and PRE_COMMIT in files and "schemas/paper.schema.json" in files
+    assert run("check", "pub").exit_code == 0
 
 
 def test_init_force_replaces(run: Run, pub: Path) -> None:

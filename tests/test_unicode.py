@@ -28,7 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import EXAMPLES, Cli, check_output, one_line_error, render_output
+from tests.support.cli import Cli, check_output, one_line_error, render_output
+from tests.support.paths import EXAMPLES
 
 FORMATS = ("md", "text", "html")
 NFC = "NFC"
@@ -164,10 +165,26 @@ def tree(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*")}
 
 
+@pytest.mark.parametrize("how", ["title", "short-name"])
+def test_a_bidi_override_in_a_name_is_refused(cli: Cli, tmp_path: Path, how: str,
+                                              new_issue: Callable[[str], Path]) -> None:
+    """U+202E shows 'exe.txt' as 'txt.exe': refused as text, so it never names a file."""
+    issue = new_issue("issue")
+    before = tree(tmp_path)
+    name = "\u202e/txt.exe"
+    url = "https://example.org/bidi"
+    args = (weekly_args(name, url) if how == "title"
+            else weekly_args("A Plain Title", url, short_name=name))
+    result = cli("add-paper", issue.name, *args)
+    assert result.exit_code == 1
+    assert "U+202E" in one_line_error(result)
+    assert tree(tmp_path) == before
+
+
 @pytest.mark.parametrize("how", ["title", "short-name", "from-json"])
 @pytest.mark.parametrize("name", [
     "../../etc/passwd", "..", "/", "/tmp/evil", "~/.bashrc", "a/../../b", "..\\..\\win.ini",
-    "./.hidden", "CON", "papers/../../escape", "\u202e/txt.exe", "..\u2215..\u2215x",
+    "./.hidden", "CON", "papers/../../escape", "..\u2215..\u2215x",
 ])
 def test_a_name_cannot_write_outside_the_issue(cli: Cli, tmp_path: Path, how: str,
                                                name: str,

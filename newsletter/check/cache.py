@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import json
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,10 @@ from newsletter.entries.problems import Problem, Severity
 CACHE_DIR = ".newsletter-cache"
 _FILE = "results.json"
 _FORMAT = 3
-_MAX_BYTES = 1 << 28
+# A check of 500 issues of 20 papers, five problems a paper, writes 5.2 MB: six times that
+# leaves room for a larger or noisier publication, and never lets a committed cache file
+# (a 250 MB one, a link to /dev/zero) be read whole. A larger cache is neither read nor kept.
+MAX_BYTES = 32 << 20
 
 # (file name relative to the issue, or absolute when outside it; hash of its bytes)
 Inputs = tuple[tuple[str, bytes], ...]
@@ -54,10 +58,13 @@ def _fingerprint(style_specs: Iterable[Path]) -> str:
     hasher = hashlib.sha256(f"{_FORMAT}:{__version__}".encode())
     for name, model in MODELS.items():
         hasher.update(f"{name}:{sorted(model.model_fields)}".encode())
+    from newsletter.entries.tomlfile import read_bytes
+
     for spec in sorted(style_specs):
         hasher.update(os.fsencode(spec))
-        with contextlib.suppress(OSError):
-            hasher.update(spec.read_bytes())
+        # With the guards of an entry: a publication's spec may be a link to /dev/zero.
+        raw, _ = read_bytes(spec)
+        hasher.update(b"\0unreadable" if raw is None else raw)
     return hasher.hexdigest()[:32]
 
 
@@ -66,24 +73,51 @@ def machine_key() -> bytes | None:
     (then nothing is cached)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     path = Path(base) / "newsletter" / "cache-key"
-    try:
-        key = path.read_bytes()
-        if len(key) == 32:
-            return key
-    except OSError:
-        pass
+    key = _read_key(path)
+    if key is not None:
+        return key
     import secrets
 
-    from newsletter.write.atomic import write_atomic
-
+    key = secrets.token_bytes(32)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_bytes(32)
-        write_atomic(path, key)
-        path.chmod(0o600)
-        return key
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if path.exists():  # damaged (cut short by a crash): made again
+            path.unlink()
+        # 0600 from the first moment, whatever the umask: never readable by others, even
+        # briefly. O_EXCL: of two runs making it at once, one makes it, the other reads it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+    except FileExistsError:
+        return _read_key(path)
     except OSError:
         return None
+    try:
+        os.write(fd, key)
+        os.fsync(fd)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return key
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# What is said of a cache file that is not one we could have written (it came with the
+# repository): it is neither read nor replaced.
+_NOT_OURS = "is {}; ignoring it, and caching nothing until it is removed"
+
+
+def _read_key(path: Path) -> bytes | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        key = os.read(fd, 33)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return key if len(key) == 32 else None
 
 
 def _signature(key: bytes, body: bytes) -> bytes:
@@ -148,6 +182,9 @@ class ResultCache:
     def __init__(self, root: Path, style_specs: Iterable[Path] = (),
                  key: bytes | None = None) -> None:
         self.root = root
+        # Why a cache found was not used or not kept (a link, a device, too large): one
+        # line each, for the command to show on stderr.
+        self.notes: list[str] = []
         self._results: dict[str, Any] = {}
         self._dirty = False
         self._fingerprint = _fingerprint(style_specs)
@@ -159,11 +196,78 @@ class ResultCache:
     def path(self) -> Path:
         return self.root / CACHE_DIR / _FILE
 
-    def _load(self) -> None:
+    def _note(self, path: Path, why: str) -> None:
+        note = f"{path}: {why}"
+        if note not in self.notes:
+            self.notes.append(note)
+
+    def _folder(self) -> Path | None:
+        """The cache folder, if it is a real folder here (not a link to one elsewhere)."""
+        folder = self.root / CACHE_DIR
         try:
-            if self.path.stat().st_size > _MAX_BYTES:
-                return
-            signature, _, body = self.path.read_bytes().partition(b"\n")
+            mode = folder.lstat().st_mode
+        except FileNotFoundError:
+            return folder
+        except OSError as exc:
+            self._note(folder, f"cannot be read ({exc.strerror or exc}); not caching")
+            return None
+        if stat.S_ISLNK(mode):
+            self._note(folder, "is a symbolic link; the cache is never read or written "
+                       "through one, so nothing is cached (remove it)")
+            return None
+        if not stat.S_ISDIR(mode):
+            self._note(folder, "is not a folder; nothing is cached (remove it)")
+            return None
+        return folder
+
+    def _read(self) -> bytes | None:
+        """The cache file's bytes: only a regular file, not reached through a link, no
+        larger than MAX_BYTES."""
+        folder = self._folder()
+        if folder is None:
+            return None
+        path = folder / _FILE
+        try:
+            fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+        except FileNotFoundError:
+            return None  # no cache yet
+        except OSError as exc:
+            if path.is_symlink():
+                self._note(path, _NOT_OURS.format("a symbolic link"))
+            else:
+                self._note(path, f"cannot be read ({exc.strerror or exc}); ignoring it")
+            return None
+        try:
+            status = os.fstat(fd)
+            if not stat.S_ISREG(status.st_mode):
+                self._note(path, _NOT_OURS.format("not a regular file"))
+                return None
+            if status.st_size > MAX_BYTES:
+                self._note(path, f"is larger than {MAX_BYTES >> 20} MB; ignoring it")
+                return None
+            chunks, room = [], MAX_BYTES + 1
+            while room > 0:  # bounded even if it grows while read
+                chunk = os.read(fd, min(room, 1 << 20))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                room -= len(chunk)
+            if room <= 0:
+                self._note(path, f"is larger than {MAX_BYTES >> 20} MB; ignoring it")
+                return None
+            return b"".join(chunks)
+        except OSError as exc:
+            self._note(path, f"cannot be read ({exc.strerror or exc}); ignoring it")
+            return None
+        finally:
+            os.close(fd)
+
+    def _load(self) -> None:
+        raw = self._read()
+        if raw is None:
+            return
+        try:
+            signature, _, body = raw.partition(b"\n")
             assert self._secret is not None
             if not hmac.compare_digest(signature, _signature(self._secret, body)):
                 return  # damaged, edited, or written under another key (another machine)
@@ -192,7 +296,11 @@ class ResultCache:
         self._dirty = True
 
     def save(self) -> None:
-        """Write the cache if anything changed; a cache that cannot be written is skipped."""
+        """Write the cache if anything changed; a cache that cannot be written is skipped
+        (with a note in ``notes``, for the command to show)."""
+        self._save()
+
+    def _save(self) -> None:
         if not self._dirty or self._secret is None:
             return
         from newsletter.write.atomic import write_atomic
@@ -200,10 +308,26 @@ class ResultCache:
         body = json.dumps({"fingerprint": self._fingerprint, "results": self._results},
                           separators=(",", ":")).encode()
         payload = _signature(self._secret, body) + b"\n" + body
+        if len(payload) > MAX_BYTES:
+            self._note(self.path, f"would be larger than {MAX_BYTES >> 20} MB; not caching")
+            return
         with contextlib.suppress(Exception):  # read-only checkout, full disk: no cache
-            self.path.parent.mkdir(exist_ok=True)
-            ignore = self.path.parent / ".gitignore"
-            if not ignore.exists():
+            folder = self._folder()
+            if folder is None:
+                return
+            folder.mkdir(exist_ok=True)
+            if self._folder() is None:  # made a link meanwhile
+                return
+            ignore = folder / ".gitignore"
+            if not os.path.lexists(ignore):
                 write_atomic(ignore, "# Created by newsletter: a cache, never commit it.\n*\n")
+            # write_atomic follows links and writes into pipes: only a file of ours (or
+            # none yet) is replaced.
+            if os.path.lexists(self.path):
+                mode = self.path.lstat().st_mode
+                if not stat.S_ISREG(mode):
+                    self._note(self.path, _NOT_OURS.format(
+                        "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"))
+                    return
             write_atomic(self.path, payload)
             self._dirty = False

@@ -24,7 +24,8 @@ def init(
     """Start a publication: newsletter.toml, issues/, JSON schemas for editors, a GitHub
     Actions workflow and a pre-commit hook that run 'newsletter check'.
 
-    Refuses to overwrite existing files unless --force.
+    Never replaces a file that exists unless --force: run again, it makes only what is
+    missing (an interrupted init completes) and says what it kept.
 
     Example: newsletter init my-newsletter --name "AI Research Weekly" --style weekly
     """
@@ -37,9 +38,12 @@ def init(
         if not name.strip():
             raise UsageError("--name is required: the publication's name")
         load_style(style)
-        for path in init_publication(directory, name=name.strip(), style=style, force=force,
-                                     install_spec=install_spec):
+        written, kept = init_publication(directory, name=name.strip(), style=style,
+                                         force=force, install_spec=install_spec)
+        for path in written:
             typer.echo(f"created {path}")
+        for path in kept:
+            typer.echo(f"kept {path} (it exists; --force replaces it)")
         typer.echo(f"next: newsletter new-issue {directory / 'issues' / '001'} --number 1")
 
     guarded(run)

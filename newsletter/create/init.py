@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from newsletter.entries.schema import KINDS, SCHEMA_DIR, schema_json
@@ -96,8 +97,11 @@ def publication_toml(name: str, style: str) -> str:
 
 
 def init_publication(directory: Path, *, name: str, style: str, force: bool,
-                     install_spec: str = "newsletter") -> list[Path]:
-    """Create the publication's files; refuse to overwrite any unless ``force``."""
+                     install_spec: str = "newsletter") -> tuple[list[Path], list[Path]]:
+    """Create the publication's files: the paths written, and those kept as they were.
+
+    Without ``force`` a file that exists is kept, never replaced, and the others are made:
+    an init interrupted halfway (a SIGKILL, a full disk) completes when run again."""
     files = {
         Path("newsletter.toml"): publication_toml(name, style),
         Path(WORKFLOW): _WORKFLOW_TEXT.format(install_spec=install_spec),
@@ -105,14 +109,12 @@ def init_publication(directory: Path, *, name: str, style: str, force: bool,
         Path("issues/.gitkeep"): "",
         **{Path(SCHEMA_DIR) / f"{kind}.schema.json": schema_json(kind) for kind in KINDS},
     }
-    existing = [path for path in files if (directory / path).exists()]
-    if existing and not force:
-        others = f" and {len(existing) - 1} more" if len(existing) > 1 else ""
-        raise NewsletterError(f"{directory / existing[0]}{others} already exist; "
-                              "not overwriting (use --force to replace)")
-    written = []
+    written, kept = [], []
     for relative, text in files.items():
         target = directory / relative
+        if not force and os.path.lexists(target):
+            kept.append(target)
+            continue
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -121,6 +123,10 @@ def init_publication(directory: Path, *, name: str, style: str, force: bool,
         if force:
             write_atomic(target, text)
         else:
-            create_new(target, text)
+            try:
+                create_new(target, text)
+            except FileExistsError:  # made by someone else since we looked: theirs stays
+                kept.append(target)
+                continue
         written.append(target)
-    return written
+    return written, kept

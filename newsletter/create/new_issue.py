@@ -10,7 +10,7 @@ from typing import Any
 from newsletter.entries.loading import ISSUE_FILE, PAPERS_DIR, publication_defaults
 from newsletter.entries.styles import Style
 from newsletter.errors import NewsletterError, UsageError, WriteError
-from newsletter.write.atomic import create_new
+from newsletter.write.atomic import create_new, directory_lock
 from newsletter.write.tomlwrite import dump_with_comments
 
 
@@ -72,17 +72,20 @@ def next_issue_number(directory: Path) -> int:
     return highest + 1
 
 
-def new_issue(directory: Path, style: Style, *, number: int, date: dt.date,
+def new_issue(directory: Path, style: Style, *, number: int | None, date: dt.date,
               title: str | None) -> Path:
-    """Create ``directory`` (or fill an empty one) with issue.toml and papers/."""
-    from newsletter.entries.models import Issue
+    """Create ``directory`` (or fill an empty one) with issue.toml and papers/.
 
-    if number < 1:
-        raise UsageError("--number must be 1 or more")
+    Without a ``number``, the next one is chosen under a lock on the folder of issues, so
+    two editors starting issues at once get two numbers, not one twice."""
+    from newsletter.entries.models import Issue
     from newsletter.entries.validation import validation_messages
 
+    if number is not None and number < 1:
+        raise UsageError("--number must be 1 or more")
     if title is not None:
-        messages = validation_messages({"number": number, "date": date, "title": title}, Issue)
+        messages = validation_messages({"number": number or 1, "date": date, "title": title},
+                                       Issue)
         if messages:
             raise UsageError("--" + "; ".join(messages))
     target = directory / ISSUE_FILE
@@ -92,10 +95,21 @@ def new_issue(directory: Path, style: Style, *, number: int, date: dt.date,
         raise NewsletterError(f"{directory}: exists and is not a directory")
     name = publication_defaults(directory).get("name")
     publication_name = name if isinstance(name, str) else None
+    parent = directory.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(f"{parent}: cannot create it: {exc.strerror or exc}") from exc
+    with directory_lock(parent):
+        chosen = number if number is not None else next_issue_number(directory)
+        return _create(directory, target, issue_toml(style, chosen, date, title,
+                                                     publication_name))
+
+
+def _create(directory: Path, target: Path, body: str) -> Path:
     from newsletter.entries.schema import schema_comment
 
-    text = schema_comment(target, "issue") + issue_toml(style, number, date, title,
-                                                         publication_name)
+    text = schema_comment(target, "issue") + body
     # Folders this call creates are removed again if the write fails: nothing half-made.
     created = [folder for folder in (directory, directory / PAPERS_DIR) if not folder.exists()]
     try:

@@ -27,6 +27,8 @@ from pydantic import (
 LINE_MAX = 300
 ITEM_MAX = 2_000
 PROSE_MAX = 6_000
+# Links (or other brackets) in one text; far more than any bullet or paragraph needs.
+MAX_BRACKETS = 100
 
 
 @cache  # built on first use: a command that only reads field names never needs it
@@ -98,6 +100,9 @@ def _safe_links(value: str) -> str:
 def _http_or_https(value: str) -> str:
     # Validate with pydantic's HttpUrl (which refuses javascript:, data:, ftp: ...) but keep
     # the editor's spelling: HttpUrl would add a trailing slash to a bare host.
+    found = LINE_FORBIDDEN.search(value)
+    if found:
+        raise ValueError(forbidden_character(found.group()))
     if _SPACE.search(value):
         raise ValueError("must be an http:// or https:// URL without spaces")
     try:
@@ -111,19 +116,75 @@ def _http_or_https(value: str) -> str:
 SINGLE_LINE = r"^[^\r\n]*$"
 HTTP_URL = r"^[hH][tT][tT][pP][sS]?://[^\s]+$"
 
+# Characters no entry text may hold (TOML lets a file write any of them as an escape,
+# "\u001b"): C0 and C1 controls and DEL, which reach terminals, HTML and mail headers raw;
+# the Unicode line and paragraph separators, which some readers (and Python's email
+# package) take for line ends; and the bidirectional controls, which show text in another
+# order than it is read (U+202E turns "exe.txt" into "txt.exe"). Tab and newline are
+# allowed in multi-line text only; a one-line field or a link refuses them too.
+TEXT_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+                            r"\u202a-\u202e\u2066-\u2069]")
+LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+                            r"\u202a-\u202e\u2066-\u2069]")
+# The start of an RFC 2047 encoded word, '=?charset?q?' or '=?charset?b?': a one-line field
+# can become a mail header, whose reader would decode it (to a line break and a Bcc:
+# header, say) after every check here has passed.
+ENCODED_WORD = re.compile(r"=\?[^?]*\?[bBqQ]\?")
+
+
+def forbidden_character(char: str) -> str:
+    """Why ``char`` (found by TEXT_FORBIDDEN or LINE_FORBIDDEN) is refused, naming its code
+    point: the character itself is invisible, or worse, in the message."""
+    code = f"U+{ord(char):04X}"
+    if char in "\u061c\u200e\u200f" or "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069":
+        return f"contains the bidirectional control character {code}; remove it"
+    if char in "\u2028\u2029":
+        return f"contains the line separator {code}; remove it"
+    return f"contains the control character {code}; remove it"
+
+
 def _text(value: str) -> str:
     # One validator, not two, and no further call for text without a link: this runs for
     # every string of every entry.
     if not value.strip():
         raise ValueError("must not be empty")
-    if "]" not in value and "<" not in value:
-        return value
-    return _safe_links(value)
+    if "[" in value and value.count("[") > MAX_BRACKETS:
+        # Runs of '[' cost every Markdown reader time that grows faster than the text
+        # (seconds for one paper), and no reader follows a hundred links in a bullet.
+        raise ValueError(f"has {value.count('[')} '[' characters; at most {MAX_BRACKETS} "
+                         "in one text")
+    # A hostile link is named as such, even when a control character hides in it.
+    if "]" in value or "<" in value:
+        _safe_links(value)
+    found = TEXT_FORBIDDEN.search(value)
+    if found:
+        raise ValueError(forbidden_character(found.group()))
+    return value
+
+
+def _line(value: str) -> str:
+    _text(value)
+    if "\t" in value:  # line breaks are refused by the field's pattern already
+        raise ValueError(forbidden_character("\t"))
+    if "=?" in value and ENCODED_WORD.search(value):
+        raise ValueError("contains an RFC 2047 encoded word ('=?charset?q?...?='); write "
+                         "the text itself, it is encoded where a mail needs it")
+    return value
+
+
+def _mail_addresses(value: str) -> str:
+    from newsletter.entries.addresses import parse_addresses
+
+    parse_addresses(value)  # its ValueError says what is wrong, after the field's name
+    return value
 
 
 Line = Annotated[str, Field(min_length=1, max_length=LINE_MAX, pattern=SINGLE_LINE),
-                 AfterValidator(_text)]
+                 AfterValidator(_line)]
 """One line of plain text: a title, a name, a label."""
+
+MailAddresses = Annotated[Line, AfterValidator(_mail_addresses)]
+"""A mail header's addresses: 'Name <editor@example.com>', comma-separated."""
 
 Item = Annotated[str, Field(min_length=1, max_length=ITEM_MAX), AfterValidator(_text)]
 """One bullet: inline Markdown, often 'Lead term: explanation'."""
@@ -158,6 +219,15 @@ Bullet = Annotated[
     Annotated[Item, Tag("text")] | Annotated[NestedBullet, Tag("table")],
     Discriminator(_bullet_kind),
 ]
+
+
+class Placement(_Entry):
+    """One more place for a paper in a sectioned issue: ``{ section = "...", group = "..." }``."""
+
+    section: Line = Field(description="Section title; one of the issue's [[sections]].")
+    group: Line | None = Field(None, description="Group label inside that section.")
+    blurb: Prose | None = Field(
+        None, description="What the paper brings to this section; defaults to its blurb.")
 
 
 class Paper(_Entry):
@@ -213,6 +283,19 @@ class Paper(_Entry):
     section: Line | None = Field(
         None, description="Thematic section title; must be one of the issue's [[sections]].")
     group: Line | None = Field(None, description="Group label inside the section.")
+    also_in: list[Placement] = Field(
+        default_factory=list,
+        description="Further sections (and groups) that list the paper too, after its own "
+        "section/group: also_in = [{ section = \"...\", group = \"...\" }], optionally "
+        "with a blurb of its own there. The paper is still one source.")
+
+    def placements(self) -> list[Placement]:
+        """Every (section, group) the paper is listed under, its own first, each once."""
+        found = [Placement(section=self.section, group=self.group)] if self.section else []
+        for place in self.also_in:
+            if all((place.section, place.group) != (f.section, f.group) for f in found):
+                found.append(place)
+        return found
 
 
 class Section(_Entry):
@@ -297,16 +380,22 @@ class CheckConfig(_Entry):
 class Publication(_Entry):
     """Publication-level defaults, from the nearest ``newsletter.toml``."""
 
-    name: Line = Field(description="Publication name.")
+    # Editors are told a name is needed (the schema's "required"), though a draft's check
+    # only warns until the issue is published.
+    model_config = ConfigDict(json_schema_extra={"required": ["name"]})
+
+    # Optional here, so a draft may be written before it is chosen; check requires it of
+    # every issue (a warning in a draft, an error once published).
+    name: Line | None = Field(None, description="Publication name.")
     tagline: Line | None = Field(None, description="One-line tagline under the name.")
     category: Line | None = Field(None, description="Category line in the masthead.")
     url: Url | None = Field(None, description="The publication's home page.")
     archive_url: Url | None = Field(None, description="Target of the 'Back to archive' link.")
     style: Line | None = Field(None, description="Default house style for its issues.")
     language: Line = Field("en", description="Language tag of the text, e.g. 'en'.")
-    email_from: Line | None = Field(
+    email_from: MailAddresses | None = Field(
         None, description="From header of the email format, e.g. 'Editor <ed@example.com>'.")
-    email_to: Line | None = Field(
+    email_to: MailAddresses | None = Field(
         None, description="To header of the email format (a list address).")
     closing_title: Line | None = Field(
         None, description="Title of the publisher's closing block, e.g. 'How We Can Help'.")

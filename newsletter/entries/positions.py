@@ -33,20 +33,62 @@ def _parser() -> Parser:
     return Parser(Language(tree_sitter_toml.language()))
 
 
+# Bytes that continue a UTF-8 character: a column in characters is the column in bytes less
+# the continuation bytes before it.
+_NOT_CONTINUATION = bytes(b for b in range(256) if not 0x80 <= b < 0xC0)
+# A long line's continuation bytes are counted once, in blocks of this many bytes, so that
+# the column of any point on it costs one block at most.
+_BLOCK = 1024
+
+
+def _continuations(segment: bytes) -> int:
+    return len(segment.translate(None, _NOT_CONTINUATION))
+
+
 class PositionIndex:
-    """Maps key paths to spots for one document; built once per file on demand."""
+    """Maps key paths to spots for one document; built once per file on demand.
+
+    Only the document's keys and tables are walked at first; an array or inline table is
+    walked when a path leads into it. So a problem in an unknown key holding a 1 MB array
+    costs one spot, and every spot costs about the same on a line of any length.
+    """
 
     def __init__(self, text: str) -> None:
-        self._lines = text.encode("utf-8").split(b"\n")
+        raw = text.encode("utf-8")
+        self._lines = raw.split(b"\n")
+        self._ascii: dict[int, bool] = {}
+        self._blocks: dict[int, list[int]] = {}
         self._spots: dict[KeyPath, Spot] = {}
+        self._unwalked: dict[KeyPath, Node] = {}  # arrays and inline tables, by key path
         self._array_tables: dict[KeyPath, int] = {}
-        tree = _parser().parse(text.encode("utf-8"))
+        tree = _parser().parse(raw)
         self._walk_document(tree.root_node)
 
     def _point(self, node: Node) -> tuple[int, int]:
         row, byte_col = node.start_point
+        return row + 1, self._column(row, byte_col)
+
+    def _column(self, row: int, byte_col: int) -> int:
+        """The 1-based column in characters of a byte offset into line ``row``, without
+        decoding the line up to it each time (which made long lines quadratic)."""
         line = self._lines[row] if row < len(self._lines) else b""
-        return row + 1, len(line[:byte_col].decode("utf-8", errors="replace")) + 1
+        byte_col = min(byte_col, len(line))
+        ascii_only = self._ascii.get(row)
+        if ascii_only is None:
+            ascii_only = self._ascii[row] = line.isascii()
+        if ascii_only:
+            return byte_col + 1
+        if byte_col <= _BLOCK:
+            return byte_col - _continuations(line[:byte_col]) + 1
+        blocks = self._blocks.get(row)
+        if blocks is None:  # continuation bytes before each block's start
+            blocks = [0]
+            for start in range(0, len(line), _BLOCK):
+                blocks.append(blocks[-1] + _continuations(line[start:start + _BLOCK]))
+            self._blocks[row] = blocks
+        block = byte_col // _BLOCK
+        return (byte_col - blocks[block]
+                - _continuations(line[block * _BLOCK:byte_col]) + 1)
 
     def _key_parts(self, node: Node) -> list[str]:
         if node.type == "dotted_key":
@@ -104,18 +146,28 @@ class PositionIndex:
         self._walk_value(value_node, path)
 
     def _walk_value(self, node: Node, path: KeyPath) -> None:
+        if node.type in ("array", "inline_table"):
+            self._unwalked.setdefault(path, node)
+
+    def _walk_items(self, node: Node, path: KeyPath) -> None:
         if node.type == "array":
             for index, element in enumerate(node.named_children):
                 element_path = (*path, index)
-                self._remember(element_path, Spot(self._point(element), self._point(element)))
+                point = self._point(element)
+                self._remember(element_path, Spot(point, point))
                 self._walk_value(element, element_path)
-        elif node.type == "inline_table":
+        else:
             for child in node.named_children:
                 if child.type == "pair":
                     self._walk_pair(child, path)
 
     def spot(self, path: KeyPath) -> Spot | None:
         """The spot of the longest prefix of ``path`` found in the document."""
+        # Walk, outermost first, the arrays and inline tables the path leads into.
+        for end in range(1, len(path)):
+            node = self._unwalked.pop(path[:end], None)
+            if node is not None:
+                self._walk_items(node, path[:end])
         for end in range(len(path), 0, -1):
             found = self._spots.get(path[:end])
             if found is not None:
@@ -149,13 +201,19 @@ def resolve(data: Any, loc: tuple[Any, ...]) -> KeyPath:
 
 
 def dotted(path: KeyPath) -> str:
-    """``("why_it_matters", 2, "points")`` → ``why_it_matters[2].points``."""
+    """``("why_it_matters", 2, "points")`` → ``why_it_matters[2].points``.
+
+    A key that would read as more than one part (``"api.secret.token"``, ``"a[0]"``) is
+    shown quoted, as TOML spells it: one key, not the table path ``api.secret.token``.
+    """
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
+            continue
+        if not part or any(char in part for char in '.[]"'):
+            part = '"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        out += f".{part}" if out else part
     return out
 
 

@@ -12,12 +12,17 @@ the proof that we accept and refuse what tomllib does, with the same data.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsletter.entries.problems import Problem
+
+if TYPE_CHECKING:
+    import re
 
 # A paper file is 1-2 KB. Anything near this size is a mistake (a pasted PDF, a log), and
 # reading it whole would be slow for no benefit.
@@ -113,6 +118,15 @@ def decode(path: Path, raw: bytes) -> tuple[str | None, Problem | None]:
 
 
 def parse(path: Path, text: str) -> tuple[dict[str, Any] | None, Problem | None]:
+    # Depth first, before any parser sees the text: toml-rs recurses once per array or
+    # inline table and, past a few thousand, overflows its stack and kills the process
+    # (SIGSEGV, no message). It also recovers from errors and parses on, so a file that is
+    # wrong long before its nesting starts still reaches that recursion.
+    could_be_too_deep = _could_be_too_deep(text)
+    if could_be_too_deep:
+        problem = _nesting_problem(path, text)
+        if problem is not None:
+            return None, problem
     import toml_rs
 
     if text.startswith(_BOM):  # a second one: tomllib refuses it, toml-rs would skip it
@@ -121,11 +135,14 @@ def parse(path: Path, text: str) -> tuple[dict[str, Any] | None, Problem | None]
         data = toml_rs.loads(text, toml_version="1.0.0")
     except Exception as exc:  # TOMLDecodeError, or a ValueError from an impossible date
         return None, _syntax_problem(path, text, exc)
-    # Deep nesting is refused by its depth, not by whichever parser's recursion limit comes
-    # first. Nesting takes brackets or dotted keys, so counting them is a cheap gate.
-    if _could_be_too_deep(text) and _depth(data) > _DEPTH_LIMIT:
-        return None, _too_deep_problem(path, text)
+    # The scan is exact for arrays, inline tables and dotted keys but only a bound for
+    # tables under arrays of tables; this makes sure no data past the limit gets out.
+    if could_be_too_deep and _depth(data) > _DEPTH_LIMIT:
+        return None, _too_deep_problem(path, text, 0)
     return data, None
+
+
+_CURLY_QUOTES = re.compile(r"=\s*[“”„‘’‚«»]")
 
 
 def _syntax_problem(path: Path, text: str, refusal: Exception) -> Problem:
@@ -139,10 +156,13 @@ def _syntax_problem(path: Path, text: str, refusal: Exception) -> Problem:
         message = exc.msg[:1].lower() + exc.msg[1:]
         if message == "illegal character '\\n'":
             message = "the line ends inside a string: is a closing quote missing?"
-        return _problem(path, f"invalid TOML: {message}", "toml-syntax",
-                        *_clamp(text, exc.lineno or 1, exc.colno or 1))
+        line, column = _clamp(text, exc.lineno or 1, exc.colno or 1)
+        if _CURLY_QUOTES.search(text.splitlines()[line - 1] if text else ""):
+            # Text pasted from a document or a chat keeps its typographic quotes.
+            message += "; text goes in straight quotes (\"...\"), not curly ones (“...”)"
+        return _problem(path, f"invalid TOML: {message}", "toml-syntax", line, column)
     except RecursionError:
-        return _too_deep_problem(path, text)
+        return _too_deep_problem(path, text, 0)
     reason = str(getattr(refusal, "msg", refusal)).rsplit("\n", 1)[-1]
     reason = reason.removesuffix(", expected nothing")
     return _problem(path, f"invalid TOML: {reason} (TOML 1.1 syntax; newsletter reads TOML "
@@ -157,17 +177,32 @@ def _clamp(text: str, line: int, column: int) -> tuple[int, int]:
     return line, min(column, width)
 
 
-def _too_deep_problem(path: Path, text: str) -> Problem:
-    line, column = _too_deep(text)
-    return _problem(path, "invalid TOML: nested too deeply to read", "toml-syntax",
-                    line, column)
+def _too_deep_problem(path: Path, text: str, offset: int) -> Problem:
+    return _problem(path, f"invalid TOML: nested too deeply (more than {_DEPTH_LIMIT} levels "
+                    "of arrays, tables and dotted keys; no entry needs that many)",
+                    "toml-syntax", *_line_col(text, offset))
 
 
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
+# How deep a document may nest, counted as _depth counts it: the top-level table is 1, and
+# each array, table or part of a dotted key below it one more. No entry comes near it;
+# toml-rs overflowed its stack near 10,000, and tomli (on the error path) recurses in Python.
 _DEPTH_LIMIT = 100
 
 
 def _could_be_too_deep(text: str) -> bool:
-    return text.count("[") + text.count("{") + text.count(".") > _DEPTH_LIMIT
+    """False only when ``text`` certainly nests no deeper than the limit. Every level takes
+    a '[', '{' or '.' outside strings, comments and atoms, so their count there bounds the
+    depth; the count over the whole text is a cheaper bound to try first."""
+    if text.count("[") + text.count("{") + text.count(".") < _DEPTH_LIMIT:
+        return False
+    code = _lexicon().strings_and_comments.sub("", text)
+    if '"' in code or "'" in code:  # a string that does not close: leave it to the scan
+        return True
+    return code.count("[") + code.count("{") + code.count(".") >= _DEPTH_LIMIT
 
 
 def _depth(value: Any) -> int:
@@ -185,24 +220,179 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _too_deep(text: str) -> tuple[int, int]:
-    """Where array/table nesting first passes a depth no entry needs (quotes ignored)."""
-    depth, line, column, quote = 0, 1, 0, ""
-    for char in text:
-        column += 1
-        if char == "\n":
-            line, column = line + 1, 0
-        elif quote:
-            quote = "" if char == quote else quote
-        elif char in "\"'":
-            quote = char
-        elif char in "[{":
-            depth += 1
-            if depth > _DEPTH_LIMIT:
-                return line, column
-        elif char in "]}":
-            depth -= 1
-    return 1, 1
+@dataclass(frozen=True, slots=True)
+class _Lexicon:
+    strings_and_comments: re.Pattern[str]
+    line_start: re.Pattern[str]  # a [table] header or a key, after blank and comment lines
+    inline_key: re.Pattern[str]  # a key in an inline table
+    key_part: re.Pattern[str]
+    # By where the scan is (top level "", in an array "[" or an inline table "{") and
+    # whether it may skip arrays that hold no other: each skips what cannot change the
+    # depth there and stops at the next character that can (or at the end of the text).
+    values: dict[tuple[str, bool], re.Pattern[str]]
+
+
+@cache
+def _lexicon() -> _Lexicon:
+    """The scan's patterns, compiled on first use (most runs never need them).
+
+    They cut the text where toml-rs's lexer does: a token starting with a quote is a
+    string, one starting with '#' a comment (to the next CR or LF), one of .=,[]{}, space,
+    tab, CR and LF stand alone, and anything else is an atom (a bare key, a number, a date)
+    that runs to the next of those, quotes included: in ``x"[["``, the brackets are code.
+    Only a string that closes is skipped; where one does not, the scan stops (see
+    _scan_nesting). Every repetition is possessive: no character is looked at more than a
+    few times, whatever the text.
+    """
+    import re
+
+    basic = r'"(?!"")(?:[^"\\\n]++|\\[^\n])*+"'
+    literal = r"'(?!'')[^'\n]*+'"
+    ml_basic = r'"""(?:[^"\\]++|\\[\s\S]|"(?!""))*+"{3,5}'
+    ml_literal = r"'{3}(?:[^']++|'(?!''))*+'{3,5}"
+    comment = r"#[^\r\n]*+"
+    atom = r"""[^.=,\[\]{} \t#\r\n'"][^.=,\[\]{} \t#\r\n]*+"""
+    part = rf"(?:{atom}|{basic}|{literal})"
+    key = rf"{part}(?:[ \t]*+\.[ \t]*+{part})*+"
+    blank = rf"(?:[ \t\r\n]++|{comment})*+"
+    skipped = f"{atom}|{ml_basic}|{ml_literal}|{basic}|{literal}|{comment}"
+
+    # An array with no array or table in it is one level, whatever its length: skipping it
+    # whole keeps the scan fast on 'a = [[], [], ...]'. (Not a table: its keys may nest.)
+    flat = rf"(?P<flat>\[(?:[.= \t,\r\n]++|{skipped})*+\]|\{{[ \t]*+\}})"
+
+    def skipping(stops: str, skip_flat: bool) -> re.Pattern[str]:
+        quiet = "".join(char for char in ".= \t,\r\n" if char not in stops)
+        return re.compile(rf"(?:[{quiet}]++|{skipped}{'|' + flat if skip_flat else ''})*+"
+                          rf"(?P<stop>[\[\]{{}}\"'{stops}]|\Z)")
+
+    return _Lexicon(
+        strings_and_comments=re.compile(skipped),
+        line_start=re.compile(
+            rf"{blank}(?:\[\[[ \t]*+(?P<array>{key})[ \t]*+\]\]|\[[ \t]*+(?P<table>{key})"
+            rf"[ \t]*+\]|(?P<key>{key})[ \t]*+=?)?"),
+        inline_key=re.compile(rf"{blank}(?:(?P<key>{key})[ \t]*+=?)?"),
+        key_part=re.compile(part),
+        # A lone CR ends a statement for toml-rs as LF does.
+        values={(where, skip_flat): skipping(stops, skip_flat)
+                for where, stops in (("", "\r\n"), ("[", ""), ("{", ","))
+                for skip_flat in (False, True)},
+    )
+
+
+def _parts(key: str) -> int:
+    """How many parts a dotted key has (a quoted part may hold dots of its own)."""
+    if '"' in key or "'" in key:
+        return len(_lexicon().key_part.findall(key))
+    return key.count(".") + 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Nesting:
+    deepest: int  # the deepest level seen before the scan stopped
+    too_deep_at: int | None  # the offset where it went past the limit, if it did
+    unsure: bool = False  # past the limit only if an unclosed string's brackets count
+
+
+def _scan_nesting(text: str, limit: int = _DEPTH_LIMIT) -> _Nesting:
+    """How deep ``text`` nests, found without parsing it, stopping once past ``limit``.
+
+    Exact for valid TOML's arrays, inline tables and dotted keys; for tables under arrays
+    of tables a bound (each length of [[header]] seen so far may add a level). On invalid
+    text it never counts fewer levels than a parser that recovers from errors could reach:
+    a closer that matches nothing open (or is of the other kind) closes nothing here, and
+    from a one-line string that never closes on, every '[' and '{' counts and no closer.
+    """
+    lexicon = _lexicon()
+    values = lexicon.values
+    # Each open array or inline table: its bracket and the (level, extra) to return to.
+    stack: list[tuple[str, int, int]] = []
+    level = 1  # of the innermost open table or array; the document is 1
+    extra = 0  # parts of the current dotted key beyond its first
+    table = 1  # of the current [table], for the pairs under it
+    array_lengths: set[int] = set()  # how many parts each [[array.of.tables]] had
+    deepest = 1
+    pos = 0
+    expect_key = True
+    while True:
+        if expect_key:
+            expect_key = False
+            if stack:
+                found = lexicon.inline_key.match(text, pos)
+            else:
+                found = lexicon.line_start.match(text, pos)
+                header = found["array"] or found["table"]
+                if header is not None:
+                    parts = _parts(header)
+                    if found["array"] is not None and parts <= limit:
+                        array_lengths.add(parts)
+                    level = table = 1 + parts + sum(1 for n in array_lengths if n <= parts)
+                    extra = 0
+                    deepest = max(deepest, level)
+                    if level > limit:
+                        return _Nesting(deepest, found.start("array" if found["array"]
+                                                             else "table"))
+                    pos = found.end()
+                    continue
+                level = table
+            pos = found.end()
+            if found["key"] is not None:
+                extra = _parts(found["key"]) - 1
+                deepest = max(deepest, level + extra)
+                if level + extra > limit:
+                    return _Nesting(deepest, found.start("key"))
+            continue
+        # Flat arrays are skipped only where one more level cannot pass the limit.
+        inner = level + extra + 1
+        skip_flat = inner <= limit
+        found = values[stack[-1][0] if stack else "", skip_flat].match(text, pos)
+        pos = found.end()
+        if skip_flat and found["flat"] is not None:
+            deepest = max(deepest, inner)
+        stop = found["stop"]
+        if not stop:
+            return _Nesting(deepest, None)
+        if stop in "[{":
+            stack.append((stop, level, extra))
+            level += extra + 1
+            extra = 0
+            deepest = max(deepest, level)
+            if level > limit:
+                return _Nesting(deepest, pos - 1)
+            expect_key = stop == "{"
+        elif stop in "]}":
+            if stack and stack[-1][0] == ("[" if stop == "]" else "{"):
+                _, level, extra = stack.pop()
+        elif stop in ",\r\n":
+            extra = 0
+            expect_key = True
+        else:  # a quote that opens a string with no end
+            start = pos - 1
+            bound = level + extra + text.count("[", start) + text.count("{", start)
+            return _Nesting(max(deepest, bound), None, unsure=bound > limit)
+
+
+def _nesting_problem(path: Path, text: str) -> Problem | None:
+    """The problem of a text nested too deeply to give to a parser, or None."""
+    nesting = _scan_nesting(text)
+    if nesting.too_deep_at is not None:
+        return _too_deep_problem(path, text, nesting.too_deep_at)
+    if not nesting.unsure:
+        return None
+    # A string that never closes, and too many brackets after it to be sure: the text is
+    # wrong either way, and tomli (pure Python: the recursion limit stops it, never a
+    # crash) says where, as it does for any other syntax error.
+    import tomli
+
+    try:
+        data = tomli.loads(text)
+    except tomli.TOMLDecodeError as exc:
+        message = exc.msg[:1].lower() + exc.msg[1:]
+        return _problem(path, f"invalid TOML: {message}", "toml-syntax",
+                        *_clamp(text, exc.lineno or 1, exc.colno or 1))
+    except RecursionError:
+        return _too_deep_problem(path, text, 0)
+    return _too_deep_problem(path, text, 0) if _depth(data) > _DEPTH_LIMIT else None
 
 
 def read_toml(path: Path, raw: bytes | None = None) -> tuple[Source | None, Problem | None]:

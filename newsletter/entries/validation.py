@@ -69,11 +69,18 @@ def _inner_model(annotation: Any) -> Any:
 def _message(error: dict[str, Any], key: str, model: type[BaseModel],
              parent: tuple[Any, ...]) -> tuple[str, str]:
     kind = error["type"]
-    if kind == "missing":
-        return f"missing required key '{key.rsplit('.', 1)[-1]}'", "missing-key"
-    if kind == "extra_forbidden":
-        name = key.rsplit(".", 1)[-1]
-        close = difflib.get_close_matches(name, _known_fields(model, parent), n=1, cutoff=0.6)
+    if kind in ("missing", "extra_forbidden"):
+        # The key itself, as its text, not the last dot-separated piece of the dotted path:
+        # the quoted key "api.secret.token" is one key, and splitting ``key`` would report
+        # 'token'. Its text, unquoted, is what the message has always shown for a key
+        # ('gain%', not '"gain%"'); the position points at it. Control characters in it
+        # are escaped where the message is printed (Problem.as_text, the report formats).
+        last = error["loc"][-1] if error["loc"] else key
+        name = last if isinstance(last, str) else key
+        if kind == "missing":
+            return f"missing required key '{name}'", "missing-key"
+        close = (difflib.get_close_matches(last, _known_fields(model, parent), n=1, cutoff=0.6)
+                 if isinstance(last, str) else [])
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return f"unknown key '{name}'{hint}", "unknown-key"
     if kind == "date_type" and isinstance(error.get("input"), dt.datetime):

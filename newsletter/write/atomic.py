@@ -2,17 +2,40 @@
 
 Every write goes to a temporary file in the target's directory, is flushed and fsynced,
 then renamed (replace) or hard-linked (create, which fails if the name is taken) into place.
+
+A rename puts a new regular file where the name was, so only a regular file (or a name not
+taken yet) is ever replaced that way. A symbolic link is followed: the file it leads to is
+replaced and the link kept. What is not a file (a named pipe, a terminal, /dev/null, or
+/dev/stdout, whatever stdout is) is written into where it is, never swapped for a file; any
+other device, a socket or a directory is refused. A temporary file a killed process left
+behind is removed by a later write in its folder, once it is too old to be a live writer's.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
+import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from newsletter.errors import WriteError
+
+# mkstemp names a temporary file prefix + 8 characters of this alphabet + suffix; ours are
+# ".NAME." + those + ".tmp". Only a file that old is taken for an orphan: a writer holds
+# its temporary file for milliseconds.
+_TEMP_SUFFIX = ".tmp"
+_TEMP_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+STALE_TEMP_SECONDS = 3600.0
+
+# Character devices written into: /dev/null, and terminals (Linux majors: 4 the consoles
+# and serial lines, 5 /dev/tty and /dev/ptmx, 136-143 pseudo-terminals). Any other (a
+# watchdog, /dev/mem, a tape that rewinds on open) is refused before it is opened.
+_TERMINAL_MAJORS = frozenset({4, 5, *range(136, 144)})
 
 
 def _new_file_mode(path: Path) -> int:
@@ -25,10 +48,47 @@ def _new_file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
+def is_temp_name(name: str) -> bool:
+    """Whether ``name`` is one our writes give their temporary files."""
+    if not (name.startswith(".") and name.endswith(_TEMP_SUFFIX)):
+        return False
+    base, dot, letters = name[1:-len(_TEMP_SUFFIX)].rpartition(".")
+    return bool(dot and base) and len(letters) == 8 and set(letters) <= _TEMP_LETTERS
+
+
+def remove_stale_temps(directory: Path, older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove the temporary files of ours in ``directory`` that a process killed between
+    creating and renaming one left behind: regular files (a link is not followed), of this
+    user, not written to for ``older_than`` seconds. Returns what was removed."""
+    removed: list[Path] = []
+    now = time.time()
+    uid = os.geteuid() if hasattr(os, "geteuid") else None
+    try:
+        entries = os.scandir(directory)
+    except OSError:
+        return removed
+    with entries:
+        for entry in entries:
+            if not is_temp_name(entry.name):
+                continue
+            try:
+                status = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if (stat.S_ISREG(status.st_mode) and (uid is None or status.st_uid == uid)
+                    and now - status.st_mtime > older_than):
+                with contextlib.suppress(OSError):  # gone already, or not ours to remove
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
+
+
 def _temp_copy(path: Path, text: str | bytes) -> Path:
     """A fsynced hidden temporary file beside ``path`` holding ``text``."""
+    remove_stale_temps(path.parent)
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX,
+                                    dir=path.parent)
     except OSError as exc:
         raise WriteError(f"{path}: cannot write here: {exc.strerror or exc}") from exc
     temp = Path(name)
@@ -59,15 +119,159 @@ def _sync_directory(directory: Path) -> None:
             os.close(fd)
 
 
-def write_atomic(path: Path, text: str | bytes) -> None:
-    """Replace (or create) ``path`` with ``text`` in one step."""
-    temp = _temp_copy(path, text)
+def _describe(mode: int) -> str:
+    for test, what in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISREG, "a regular file")):
+        if test(mode):
+            return what
+    return "not a regular file"
+
+
+def _writable_in_place(status: os.stat_result) -> bool:
+    """A named pipe, /dev/null or a terminal: written into, never replaced. Decided before
+    opening it, as opening some devices already does something."""
+    mode = status.st_mode
+    if stat.S_ISFIFO(mode):
+        return True
+    if not stat.S_ISCHR(mode):
+        return False
+    with contextlib.suppress(OSError):
+        if status.st_rdev == os.stat(os.devnull).st_rdev:
+            return True
+    # Elsewhere a terminal is told only once open (isatty, below).
+    return (not sys.platform.startswith("linux")
+            or os.major(status.st_rdev) in _TERMINAL_MAJORS)
+
+
+def _write_in_place(path: Path, data: bytes, status: os.stat_result, *,
+                    append: bool = False) -> None:
+    """Write ``data`` into what ``path`` is, as ``>`` in a shell would, without blocking on
+    a named pipe nobody reads."""
+    if not stat.S_ISREG(status.st_mode) and not _writable_in_place(status):
+        raise WriteError(f"{path}: is {_describe(status.st_mode)}; not writing to it")
+    flags = (os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+             | (os.O_APPEND if append else 0))
     try:
-        os.replace(temp, path)
+        fd = os.open(path, flags)
     except OSError as exc:
-        temp.unlink(missing_ok=True)
+        if exc.errno == errno.ENXIO and stat.S_ISFIFO(status.st_mode):
+            raise WriteError(f"{path}: is a named pipe with no reader; start the reader "
+                             "first (nothing was written)") from exc
         raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-    _sync_directory(path.parent)
+    try:
+        opened = os.fstat(fd)
+        if not os.path.samestat(opened, status):  # swapped for something else meanwhile
+            raise WriteError(f"{path}: changed while being opened; nothing was written")
+        if stat.S_ISCHR(opened.st_mode) and opened.st_rdev != os.stat(os.devnull).st_rdev \
+                and not os.isatty(fd):
+            raise WriteError(f"{path}: is a character device; not writing to it")
+        # Non-blocking was for the open only: a slow reader is waited for, not failed.
+        os.set_blocking(fd, True)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError as exc:
+        raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+
+
+def _through_proc(path: Path) -> bool:
+    """Whether ``path`` is, or links to, a process's file descriptor (/dev/stdout,
+    /dev/fd/1, /proc/self/fd/1): its file is someone's open stream, written into (at its
+    end) rather than replaced, so that ``--output /dev/stdout >> log`` keeps the log."""
+    current = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own limit on links followed
+        current = os.path.join(os.path.realpath(os.path.dirname(current)),
+                               os.path.basename(current))
+        if current.startswith(("/proc/", "/dev/fd/")):
+            return True
+        try:
+            link = os.readlink(current)
+        except OSError:
+            return False
+        current = os.path.join(os.path.dirname(current), link)
+    return False
+
+
+def _replaced_file(path: Path, status: os.stat_result | None) -> Path:
+    """The file a rename must replace for ``path``: itself, or what its links lead to."""
+    if not path.is_symlink():
+        return path
+    resolved = Path(os.path.realpath(path))
+    if status is not None:
+        try:
+            same = os.path.samestat(status, os.stat(resolved))
+        except OSError:
+            same = False
+        if not same:
+            raise WriteError(f"{path}: a link whose file cannot be found; not writing "
+                             "through it")
+    return resolved
+
+
+def _make_parents(path: Path) -> list[Path]:
+    """Create the missing folders above ``path``; the ones made, outermost first."""
+    missing = []
+    parent = path.parent
+    while not os.path.lexists(parent) and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
+    made: list[Path] = []
+    for folder in reversed(missing):
+        try:
+            folder.mkdir()
+        except FileExistsError:  # made by someone else meanwhile
+            continue
+        except OSError as exc:
+            _remove_folders(made)
+            raise WriteError(f"{folder}: cannot create the folder: "
+                             f"{exc.strerror or exc}") from exc
+        made.append(folder)
+    return made
+
+
+def _remove_folders(made: list[Path]) -> None:
+    for folder in reversed(made):
+        with contextlib.suppress(OSError):  # not empty: someone else wrote there
+            folder.rmdir()
+
+
+def write_atomic(path: Path, text: str | bytes, *, make_parents: bool = False) -> None:
+    """Replace (or create) ``path`` with ``text`` in one step.
+
+    A symbolic link is followed and the file it leads to replaced (the link stays). A named
+    pipe, /dev/null, a terminal or /dev/stdout is written into instead; any other kind of
+    file is refused. With ``make_parents``, missing folders above ``path`` are created
+    (and removed again if the write fails).
+    """
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    try:
+        status: os.stat_result | None = os.stat(path)
+    except FileNotFoundError:
+        status = None
+    except OSError as exc:  # a loop of links, a file where a folder should be
+        raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    if status is not None and (not stat.S_ISREG(status.st_mode) or _through_proc(path)):
+        _write_in_place(path, data, status, append=stat.S_ISREG(status.st_mode))
+        return
+    target = _replaced_file(path, status)
+    if target != path and not target.parent.is_dir():
+        # A dangling link does not get folders made for it wherever it points.
+        raise WriteError(f"{path}: is a link to {target}, in a folder that does not exist")
+    made = _make_parents(target) if make_parents else []
+    try:
+        temp = _temp_copy(target, data)
+        try:
+            os.replace(temp, target)
+        except OSError as exc:
+            temp.unlink(missing_ok=True)
+            raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    except BaseException:
+        _remove_folders(made)
+        raise
+    _sync_directory(target.parent)
 
 
 def create_new(path: Path, text: str) -> None:
@@ -82,6 +286,46 @@ def create_new(path: Path, text: str) -> None:
     finally:
         temp.unlink(missing_ok=True)
     _sync_directory(path.parent)
+
+
+def refuse_overwriting_inputs(output: Path, inputs: Iterable[Path]) -> None:
+    """Raise WriteError if writing ``output`` would change one of ``inputs``: the same file
+    by any name (a link, a hard link, another spelling of its path) or, for an input that is
+    a folder, a file in it (an existing one, or a new one that would be read next time)."""
+    try:
+        written: os.stat_result | None = os.stat(output)
+    except OSError:
+        written = None
+    where = os.path.realpath(output)
+    for given in inputs:
+        try:
+            status = os.stat(given)
+        except OSError:
+            continue  # gone: nothing of it to lose
+        if stat.S_ISDIR(status.st_mode):
+            folder = os.path.realpath(given)
+            if where == folder or where.startswith(folder.rstrip(os.sep) + os.sep) or (
+                    written is not None and _hard_link_in(written, given)):
+                raise WriteError(f"{output}: is in {given}, which the issue is rendered "
+                                 "from; not writing there")
+        elif where == os.path.realpath(given) or (
+                written is not None and os.path.samestat(written, status)):
+            same = "" if os.fspath(output) == os.fspath(given) else f" ({given})"
+            raise WriteError(f"{output}: is one of the files the issue is rendered "
+                             f"from{same}; not overwriting it")
+
+
+def _hard_link_in(written: os.stat_result, folder: Path) -> bool:
+    """Whether the file ``written`` is also a file somewhere under ``folder``."""
+    if not stat.S_ISREG(written.st_mode) or written.st_nlink < 2:
+        return False
+    for root, _, names in os.walk(folder):
+        for name in names:
+            with contextlib.suppress(OSError):
+                if os.path.samestat(written, os.stat(os.path.join(root, name),
+                                                     follow_symlinks=False)):
+                    return True
+    return False
 
 
 @contextlib.contextmanager
