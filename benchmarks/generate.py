@@ -24,7 +24,11 @@ from typing import Any
 import tomli_w
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-STYLES = ("briefing", "cto-briefing", "weekly", "digest", "pulse")
+# The styles, found as newsletter finds its built-in ones: a folder with a style.toml whose
+# name does not start with "_" (shared templates) or ".".
+STYLES = tuple(sorted(folder.name for folder in TEMPLATES.iterdir()
+                      if folder.is_dir() and not folder.name.startswith(("_", "."))
+                      and (folder / "style.toml").is_file()))
 # Weekly issues from here: 500 of them end in 2023, so no issue is dated in the future.
 FIRST_DATE = dt.date(2014, 1, 6)
 
@@ -221,6 +225,9 @@ def make_paper(style: str, issue: int, serial: int, w: Writer) -> dict[str, Any]
         "weekly": _weekly_fields, "digest": _digest_fields,
         "pulse": lambda writer: _pulse_fields(writer, section_titles(issue)),
     }
+    if style not in extra:
+        raise ValueError(f"no synthetic papers for style {style!r} yet: add its fields to "
+                         "make_paper (and make_issue) in benchmarks/generate.py")
     paper.update(extra[style](w))
     return paper
 

@@ -1,36 +1,24 @@
-"""Shared fixtures: run the CLI as a user would, in a scratch directory."""
+"""Fixtures (and pytest options) only: run the CLI as a user would, in a scratch directory.
+
+Plain helpers live in tests/support/: ``cli`` (running commands, ``Result``, ``Run``, the
+``PROBLEM`` line pattern), ``paths`` (examples, templates, ``STYLES``), ``golden``,
+``publication`` (small publications for check), ``processes`` and ``tools``.
+"""
 
 from __future__ import annotations
 
-import difflib
 import os
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from newsletter.cli import app
-
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = REPO / "examples"
-STYLES = ("briefing", "cto-briefing", "weekly", "digest", "pulse")
-
-
-@dataclass
-class Result:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def lines(self) -> list[str]:
-        return self.stdout.splitlines()
-
-
-Run = Callable[..., Result]
+from tests.support.cli import Result, Run
+from tests.support.paths import EXAMPLES
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -79,20 +67,21 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))
 
 
-def compare_with_golden(actual: str, golden: Path, update: bool) -> None:
-    """Fail with a unified diff when ``actual`` differs from the golden file; with
-    ``--update-goldens``, rewrite the golden file instead (review its diff before
-    committing)."""
-    if update:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, encoding="utf-8")
-        return
-    assert golden.exists(), f"{golden} is missing; run pytest --update-goldens and review it"
-    expected = golden.read_text(encoding="utf-8")
-    if actual != expected:
-        diff = "".join(difflib.unified_diff(
-            expected.splitlines(keepends=True), actual.splitlines(keepends=True),
-            fromfile=f"{golden.name} (golden)", tofile=f"{golden.name} (now)", n=2))
-        pytest.fail(f"output differs from {golden.name}:\n{diff}\n"
-                    "If the change is intended, run pytest --update-goldens and review the "
-                    "diff of tests/golden/ before committing.", pytrace=False)
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium under Playwright, one for the whole run: Playwright's sync API
+    allows one running instance per process, so every browser test shares it."""
+    import importlib.util
+
+    from tests.support.tools import BROWSER_INSTALL_HINT, CHROMIUM, CHROMIUM_ARGS, need
+
+    need(importlib.util.find_spec("playwright") is not None,
+         f"the Python package playwright is not installed: {BROWSER_INSTALL_HINT}")
+    need(os.access(CHROMIUM, os.X_OK), f"no Chromium at {CHROMIUM}: {BROWSER_INSTALL_HINT}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, STYLES, Run
+from tests.support.cli import Run
+from tests.support.paths import REPO, STYLES
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from generate import generate
@@ -38,3 +39,10 @@ def test_generation_is_deterministic(tmp_path: Path) -> None:
     second = {p.relative_to(tmp_path / "b"): p.read_bytes()
               for p in (tmp_path / "b").rglob("*.toml")}
     assert first == second and len(first) == 1 + 2 + 6
+
+
+def test_the_generator_has_every_style_folder() -> None:
+    """benchmarks/generate.py finds the styles as the tests do (tests/support/paths.py)."""
+    import generate as generator
+
+    assert generator.STYLES == STYLES

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.check.cache import machine_key
-from tests.conftest import Run
+from tests.support.cli import Run
 
 
 def test_second_check_uses_the_cache_and_gives_the_same_answer(run: Run, example) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,6 @@ Exit status: 0 clean, 1 problems, 2 usage error; never a Python traceback.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import textwrap
@@ -17,14 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Result, Run
+from tests.support.cli import PROBLEM, Result, Run
 
 ISSUE_DIR = "issue"
 PAPER = f"{ISSUE_DIR}/papers/01-paper.toml"
-
-PROBLEM = re.compile(
-    r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning): "
-    r"(?P<message>.+) \[(?P<rule>[a-z-]+)\]$")
 
 # A paper the weekly style accepts, one key per line: title is line 1 ... applications line 6.
 GOOD_PAPER = {

@@ -3,30 +3,58 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
 import pytest
+import typer.main
 
 from newsletter.cli import app
 from newsletter.commands.add_paper import LIST_FLAGS, OTHER_FLAGS, TEXT_FLAGS
-from tests.conftest import REPO, STYLES, Run
+from tests.support.cli import Run
+from tests.support.paths import REPO, STYLES
 
-COMMANDS = ["new-issue", "add-paper", "check", "render", "styles"]
+# Every command, read from the app itself: a new command is covered without editing this.
+_GROUP = typer.main.get_command(app)
+COMMANDS = sorted(_GROUP.commands)  # type: ignore[attr-defined]
+LISTED = sorted(name for name, command in _GROUP.commands.items()  # type: ignore[attr-defined]
+                if not command.hidden)
+
+
+def test_the_app_has_commands() -> None:
+    """The list the tests below run over was read, not left empty (which passes them all)."""
+    assert {"new-issue", "add-paper", "check", "render", "styles"} <= set(COMMANDS)
+
+
+def examples_in(help_text: str) -> list[str]:
+    """The commands of the help's ``Example: ...`` or ``Examples: a  |  b`` paragraph."""
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", help_text)]
+    found = [p for p in paragraphs if re.match(r"Examples?: ", p)]
+    assert len(found) == 1, f"no single 'Example:' paragraph in:\n{help_text}"
+    return [e.strip() for e in found[0].split(":", 1)[1].split(" | ")]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_an_example(run: Run, command: str) -> None:
     result = run(command, "--help")
-    assert result.exit_code == 0
-    assert "Usage: newsletter " + command in result.stdout
+    assert result.exit_code == 0, result.output
+    assert result.lines[0].startswith(f"Usage: newsletter {command} "), result.stdout
     assert "Example" in result.stdout
+    examples = examples_in(result.stdout)
+    assert examples, result.stdout
+    for example in examples:  # what the help promises is this command, spelled out
+        assert example.startswith(f"newsletter {command}"), (example, result.stdout)
 
 
 def test_help_lists_every_command(run: Run) -> None:
     result = run("--help")
+    assert result.exit_code == 0, result.output
     for command in COMMANDS:
         assert command in result.stdout
+    section = result.stdout.split("\nCommands:\n", 1)[1]
+    listed = [line.split()[0] for line in section.splitlines() if line.startswith("  ")]
+    assert sorted(listed) == LISTED, section
 
 
 def test_version(run: Run) -> None:
@@ -50,8 +78,7 @@ def test_every_paper_field_has_an_add_paper_flag() -> None:
 
     flagged = {*TEXT_FLAGS, *LIST_FLAGS, *OTHER_FLAGS}
     assert flagged == set(Paper.model_fields)
-    command = next(c for c in app.registered_commands if c.name == "add-paper")
-    assert command.callback is not None
+    assert "add-paper" in COMMANDS
     help_text = subprocess.run(
         [sys.executable, "-m", "newsletter", "add-paper", "--help"],
         capture_output=True, text=True, check=True).stdout

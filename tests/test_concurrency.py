@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import EXAMPLES, Cli, Result, check_output, one_line_error
+from tests.support.cli import Cli, Result, check_output, one_line_error
+from tests.support.paths import EXAMPLES
 from tests.support.processes import fork_gated, warm_imports
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")

@@ -28,7 +28,6 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import (
-    EXAMPLES,
     Result,
     assert_no_crash,
     check_output,
@@ -36,6 +35,7 @@ from tests.support.cli import (
     one_line_error,
     run_process,
 )
+from tests.support.paths import EXAMPLES
 
 ADD_PAPER = ["--title", "Disk Full: What Survives", "--url", "https://example.org/disk",
              "--score", "7", "--summary", "A paper that will not fit.",

@@ -28,7 +28,7 @@ import pytest
 
 from newsletter.entries.loading import load_issue
 from newsletter.entries.styles import all_styles
-from tests.tooling import need, render
+from tests.support.tools import need, render
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"

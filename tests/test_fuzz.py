@@ -50,15 +50,14 @@ from hypothesis import strategies as st
 from newsletter.check.rules import RULES
 from newsletter.entries.models import Issue, Paper, Publication, Section
 from tests.support.cli import (
-    EXAMPLES,
     KNOWN_BUG_LINES,
     Cli,
     Reported,
     check_output,
     render_output,
 )
+from tests.support.paths import EXAMPLES, STYLES
 
-STYLES = ("briefing", "cto-briefing", "weekly", "digest", "pulse")
 FORMATS = ("md", "text", "html")
 ISSUE, PUBLICATION = "issue.toml", "newsletter.toml"
 
@@ -276,8 +275,8 @@ SPECIAL_TEXT = [
     "", " ", "\t", "\n", "\r\n", "x" * 301, "y " * 3001, "Lead: text", "- a\n- b", "a\n\nb",
     "https://arxiv.org/abs/2603.00001", "http://", "https://", "ftp://example.org/x",
     "javascript:alert(1)", "[x](javascript:alert(1))", "<https://a.b>", "<script>x</script>",
-    "**open", "`", "{{ 7 * 7 }}", "{% raw %}", "%s%n", "\\", "weekly", "briefing", "digest",
-    "pulse", "cto-briefing", "_base", "../weekly", "/etc/passwd", "weekly\x00", "\x00",
+    "**open", "`", "{{ 7 * 7 }}", "{% raw %}", "%s%n", "\\", *STYLES, "_base", "../weekly",
+    "/etc/passwd", "weekly\x00", "\x00",
     "draft", "published", "error", "off", "TODO", "\u202e", "\ufeff", "e\u0301",
     "👩\u200d🔬", "𝔸", "ß", "İ", "\x1b[31m",
 ]

@@ -13,7 +13,8 @@ import markdown
 import pytest
 from markdown_it import MarkdownIt
 
-from tests.conftest import EXAMPLES, STYLES, Run
+from tests.support.cli import Run
+from tests.support.paths import EXAMPLES, STYLES
 
 
 class _Lists(HTMLParser):

@@ -11,7 +11,8 @@ import pytest
 
 from newsletter.render import registry
 from newsletter.render.registry import FORMATS, OutputFormat
-from tests.conftest import EXAMPLES, STYLES, Run
+from tests.support.cli import Run
+from tests.support.paths import EXAMPLES, STYLES
 
 
 def test_render_offers_every_issue_format_of_the_registry(run: Run) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import EXAMPLES, Run
+from tests.support.cli import Run
+from tests.support.paths import EXAMPLES
 
 PAPERS_IN_WEEKLY = len(list((EXAMPLES / "weekly" / "papers").glob("*.toml")))
 

@@ -20,8 +20,9 @@ import pytest
 
 import newsletter.check.lint
 from newsletter.check.rules import RULES
-from tests.conftest import Result, Run, compare_with_golden
-from tests.test_lint import PROBLEM, one_issue, paper
+from tests.support.cli import PROBLEM, Result, Run
+from tests.support.golden import compare_with_golden
+from tests.support.publication import one_issue, paper
 
 GOLDEN = Path(__file__).parent / "golden" / "check"
 FORMATS = ("text", "json", "github", "sarif")
@@ -417,5 +418,5 @@ def test_an_unknown_format_is_a_usage_error(run: Run, broken: Path) -> None:
     result = run("check", "weekly", "--format", "bogus")
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == ("newsletter: error: --format must be one of text, json, github, "
-                             "sarif, not 'bogus'\n")
+    assert result.stderr == ("newsletter: error: --format must be one of full, concise, json, "
+                             "github, sarif, not 'bogus'\n")

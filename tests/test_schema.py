@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from newsletter.entries.models import MODELS
-from tests.conftest import EXAMPLES, STYLES, Run
+from tests.support.cli import Run
+from tests.support.paths import EXAMPLES, STYLES
 
 KINDS = ("paper", "issue", "publication")
 

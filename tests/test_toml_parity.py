@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsletter.entries.tomlfile import _could_be_too_deep, parse
-from tests.support.cli import EXAMPLES
+from tests.support.paths import EXAMPLES
 
 GENERATED = int(os.environ.get("NEWSLETTER_PARITY_EXAMPLES", "6000"))
 

@@ -1,1 +1,1 @@
-"""Helpers shared by the robustness tests (fuzz, crash, concurrency, disk, unicode)."""
+"""Plain helpers shared by the tests; fixtures live in tests/conftest.py."""

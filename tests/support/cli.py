@@ -3,7 +3,8 @@
 ``Cli`` builds the click command once: ``typer.testing.CliRunner.invoke`` rebuilds it from
 the Typer app on every call, which costs ~20 ms, ten times a ``check`` of a small issue.
 Output is judged by the same rules everywhere: a known exit status, no traceback, and every
-problem line in the ``path:line:col: severity: message [rule]`` form with a line that exists.
+problem line in the ``path:line:col: severity: message [rule]`` form (``PROBLEM``, the one
+pattern every test matches problem lines with) with a line that exists.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,15 +25,14 @@ import typer.main
 from typer.testing import CliRunner
 
 from newsletter.cli import app
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "examples"
-
+# One problem line of ``check`` (and of a refused ``render``).
 PROBLEM = re.compile(
     r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning): "
     r"(?P<message>.+) \[(?P<rule>[a-z-]+)\]$")
 SUMMARY = re.compile(r"^(All good: \d+ files? checked, no problems\."
-                     r"|Found \d+ errors?( and \d+ warnings?)? in \d+ files?\.)$")
+                     r"|Found (\d+ errors?( and \d+ warnings?)?|\d+ warnings?) in \d+ files?\.)$")
 CANNOT_RENDER = re.compile(r"^newsletter: error: .+: cannot render.*: fix the problems above "
                            r"first$")
 ONE_LINE_ERROR = re.compile(r"^newsletter: error: \S.*$")
@@ -40,6 +40,8 @@ ONE_LINE_ERROR = re.compile(r"^newsletter: error: \S.*$")
 
 @dataclass(frozen=True)
 class Result:
+    """What a command did: its exit status and what it printed on each stream."""
+
     exit_code: int
     stdout: str
     stderr: str
@@ -47,6 +49,14 @@ class Result:
     @property
     def output(self) -> str:
         return self.stdout + self.stderr
+
+    @property
+    def lines(self) -> list[str]:
+        return self.stdout.splitlines()
+
+
+# The ``run`` fixture (tests/conftest.py): ``run("check", ".")`` in the test's scratch folder.
+Run = Callable[..., Result]
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,22 @@ class Cli:
                 sys.stderr.flush()
             # Output must be UTF-8 whatever the input was: decoding strictly checks that.
             return Result(code, out.getvalue().decode("utf-8"), err.getvalue().decode("utf-8"))
+
+
+@cache
+def offered_formats() -> dict[str, tuple[str, ...]]:
+    """Style → the formats ``newsletter styles`` says it offers (its ``formats:`` line)."""
+    result = Cli()("styles")
+    assert result.exit_code == 0, result.output
+    found: dict[str, tuple[str, ...]] = {}
+    style = None
+    for line in output_lines(result.stdout):
+        if line and not line[0].isspace():
+            style = line.strip()
+        elif line.strip().startswith("formats: "):
+            assert style is not None and style not in found, result.stdout
+            found[style] = tuple(f.strip() for f in line.split(":", 1)[1].split(","))
+    return found
 
 
 def newsletter_argv(*args: str | Path) -> list[str]:

@@ -102,6 +102,41 @@ def start_process(args: Sequence[str], cwd: Path) -> subprocess.Popen[bytes]:
                             stderr=subprocess.DEVNULL)
 
 
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (on Linux from /proc, elsewhere from ps)."""
+    proc = Path("/proc")
+    if (proc / "self" / "stat").is_file():
+        found = []
+        for entry in proc.iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # gone meanwhile
+                continue
+            # "pid (command) state ppid ...": the command may hold spaces and parentheses.
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        return found
+    listing = subprocess.run(["ps", "-A", "-o", "pid=,ppid="], capture_output=True,
+                             text=True, check=True).stdout
+    return [int(child) for child, parent in (line.split() for line in listing.splitlines())
+            if int(parent) == pid]
+
+
+def wait_for_children(process: subprocess.Popen[bytes], count: int, *,
+                      timeout: float = 60.0) -> bool:
+    """Wait until ``process`` has ``count`` child processes (True), or has ended (False)."""
+    deadline = time.monotonic() + timeout
+    while process.poll() is None:
+        if len(children_of(process.pid)) >= count:
+            return True
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {count} child processes after {timeout} s")
+        time.sleep(0.002)
+    return False
+
+
 @dataclass(frozen=True)
 class Ending:
     """How a child ended: SIGKILLed by us, or finished with an exit status."""
