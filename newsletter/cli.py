@@ -17,6 +17,7 @@ from newsletter.commands import (
     common,
     init,
     new_issue,
+    preview,
     render,
     schema,
     styles,
@@ -57,13 +58,14 @@ def _root(
 
 
 # In the order a week's work meets them.
-app.command("init")(init.init)
-app.command("new-issue")(new_issue.new_issue)
-app.command("add-paper")(add_paper.add_paper)
-app.command("check")(check.check)
-app.command("render")(render.render)
-app.command("styles")(styles.styles)
-app.command("schema")(schema.schema)
+app.command("init", cls=common.PlainHelpCommand)(init.init)
+app.command("new-issue", cls=common.PlainHelpCommand)(new_issue.new_issue)
+app.command("add-paper", cls=common.PlainHelpCommand)(add_paper.add_paper)
+app.command("check", cls=common.PlainHelpCommand)(check.check)
+app.command("render", cls=common.PlainHelpCommand)(render.render)
+app.command("preview", cls=common.PlainHelpCommand)(preview.preview)
+app.command("styles", cls=common.PlainHelpCommand)(styles.styles)
+app.command("schema", cls=common.PlainHelpCommand)(schema.schema)
 
 
 def main() -> None:

@@ -73,7 +73,7 @@ def browser() -> Iterator[Any]:
     allows one running instance per process, so every browser test shares it."""
     import importlib.util
 
-    from tests.support.tools import BROWSER_INSTALL_HINT, CHROMIUM, CHROMIUM_ARGS, need
+    from tests.support.tools import BROWSER_INSTALL_HINT, CHROMIUM, launch_chromium, need
 
     need(importlib.util.find_spec("playwright") is not None,
          f"the Python package playwright is not installed: {BROWSER_INSTALL_HINT}")
@@ -81,7 +81,6 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-import newsletter.cli
-from tests.conftest import Run
+import newsletter.commands.add_paper
+from tests.support.cli import Run
 
 TITLE = "IndexCache: Accelerating Sparse Attention via Cross-Layer Index Reuse"
 URL = "https://arxiv.org/abs/2603.12201"
@@ -71,14 +71,15 @@ def empty_issue(example: Callable[[str], Path]) -> Callable[[str], Path]:
 
 
 class _StdinIsATerminal:
-    """Stands in for the ``sys`` module inside ``newsletter.cli`` only.
+    """Stands in for the ``sys`` module inside the add-paper command only.
 
     add-paper prompts when ``sys.stdin.isatty()`` is true. Patching ``sys.stdin`` itself
     is useless: CliRunner installs its own stdin stream (isatty() is False) at every invoke.
-    So the name ``sys`` in newsletter.cli is replaced by this proxy, which forwards every
-    attribute to the real module *at the time of use* (so it sees CliRunner's streams) and
-    wraps only stdin, making its isatty() answer True. The prompts themselves read the
-    ``input=`` text through click's prompt function, which CliRunner already redirects.
+    So the name ``sys`` in newsletter.commands.add_paper is replaced by this proxy, which
+    forwards every attribute to the real module *at the time of use* (so it sees
+    CliRunner's streams) and wraps only stdin, making its isatty() answer True. The prompts
+    themselves read the ``input=`` text through click's prompt function, which CliRunner
+    already redirects.
     """
 
     class _Terminal:
@@ -101,7 +102,7 @@ class _StdinIsATerminal:
 
 @pytest.fixture
 def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(newsletter.cli, "sys", _StdinIsATerminal())
+    monkeypatch.setattr(newsletter.commands.add_paper, "sys", _StdinIsATerminal())
 
 
 @pytest.fixture
@@ -300,8 +301,26 @@ def test_without_a_terminal_missing_fields_are_listed_as_flags(
     assert papers_in(issue_dir) == []
 
 
-def test_fresh_issue_still_requires_the_style_fields(run: Run, tmp_path: Path) -> None:
+def test_a_draft_takes_a_paper_whose_style_fields_come_later(run: Run, tmp_path: Path) -> None:
     run("new-issue", "issue", "--style", "briefing", "--number", "1", "--date", "2026-04-19")
+
+    result = run("add-paper", "issue", "--title", TITLE, "--url", URL)
+
+    assert result.exit_code == 0, result.stderr
+    assert len(list((tmp_path / "issue" / "papers").iterdir())) == 1
+    assert result.stderr == ("still to write before the issue is published: --headline, "
+                             "--problem, --solution, --why (style 'briefing'; 'newsletter "
+                             "check' lists them until then)\n")
+    checked = run("check", "issue")
+    assert checked.exit_code == 0
+    assert ("missing 'headline', 'problem', 'solution', 'why_it_matters', which style "
+            "'briefing' needs before the issue is published [incomplete]") in checked.stdout
+
+
+def test_a_published_issue_still_requires_the_style_fields(run: Run, tmp_path: Path) -> None:
+    run("new-issue", "issue", "--style", "briefing", "--number", "1", "--date", "2026-04-19")
+    issue = tmp_path / "issue" / "issue.toml"
+    issue.write_text(issue.read_text().replace('status = "draft"', 'status = "published"'))
 
     result = run("add-paper", "issue", "--title", TITLE, "--url", URL)
 
@@ -460,3 +479,75 @@ def test_concurrent_adds_keep_every_paper(run: Run, tmp_path: Path,
     assert sorted(read_paper(issue_dir / "papers" / name)["title"] for name in new) == titles
     checked = run("check", "briefing")
     assert checked.exit_code == 0, checked.stdout
+
+
+def test_also_in_lists_a_paper_in_a_second_section(run: Run,
+                                                   example: Callable[[str], Path]) -> None:
+    issue = example("pulse")
+    first = "Cutting-Edge Attention Mechanisms and Handling Long Contexts"
+    second = "Hardware-Conscious Design and Scaling Laws for Deployment"
+    result = run("add-paper", str(issue), "--title", "A Twice-Listed Method",
+                 "--url", "https://arxiv.org/abs/2604.05555", "--short-name", "Twice",
+                 "--blurb", "Twice does one thing well.", "--section", first,
+                 "--also-in", f"{second}::Deployment Notes")
+    assert result.exit_code == 0, result.stderr
+    written = (issue / result.stdout.split("added ", 1)[1].strip()).read_text()
+    assert f'section = "{second}"' in written and 'group = "Deployment Notes"' in written
+    text = run("render", str(issue), "--format", "text").stdout
+    assert text.count("Twice does one thing well.") == 2
+
+
+def test_a_prompt_says_its_label_once(run: Run, tmp_path: Path, terminal: None,
+                                      empty_issue: Callable[[str], Path]) -> None:
+    empty_issue("briefing")
+    answers = ["A headline", "A problem.", "A solution.", "Cost: less.", ""]
+    result = run("add-paper", "briefing", "--title", TITLE, "--url", URL,
+                 input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "why it matters: 'Lead term: explanation' bullets." in result.stdout
+    assert "Why it matters:" not in result.stdout
+
+
+@pytest.mark.parametrize("answers", ["", "A headline\n"])
+def test_ctrl_d_at_a_prompt_writes_nothing_and_exits_130(
+        run: Run, tmp_path: Path, terminal: None, empty_issue: Callable[[str], Path],
+        answers: str) -> None:
+    issue = empty_issue("briefing")
+    result = run("add-paper", "briefing", "--title", TITLE, "--url", URL, input=answers)
+    assert result.exit_code == 130
+    assert result.stderr.strip().endswith("newsletter: error: interrupted; nothing was written")
+    assert list((issue / "papers").glob("*.toml")) == []
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("m.json", '{"title": "T",\n "url": "https://a.org/x",\n "why": ["x"]}\n',
+     "m.json:3:2: unknown key 'why'; did you mean 'why_it_matters'?"),
+    ("m.json", '{"title": "T",\n "risk": "not a list"}\n',
+     "m.json:2:2: risks"),
+    ("m.toml", 'title = "T"\nscore = "8"\n',
+     "m.toml:2:9: score must be a number without quotes, e.g. 8.2"),
+    ("m.toml", 'title = "T"\n\nkey_innovation = ["x"]\n',
+     "m.toml:3:1: unknown key 'key_innovation'; did you mean 'key_innovations'?"),
+])
+def test_from_file_problems_are_reported_at_their_line(
+        run: Run, tmp_path: Path, empty_issue: Callable[[str], Path], name: str, text: str,
+        expected: str) -> None:
+    issue = empty_issue("weekly")
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    result = run("add-paper", "weekly", "--from", name)
+    assert result.exit_code == 2
+    line = one_line_error(result.stderr)
+    assert expected.split(": ", 1)[0] in line and expected.split(": ", 1)[1] in line, line
+    assert list((issue / "papers").glob("*.toml")) == []
+
+
+def test_from_file_takes_the_papers_own_field_names(
+        run: Run, tmp_path: Path, empty_issue: Callable[[str], Path]) -> None:
+    empty_issue("briefing")
+    (tmp_path / "m.json").write_text(
+        '{"title": "T", "url": "https://a.org/x", "headline": "H", "problem": "P.",'
+        ' "solution": "S.", "why_it_matters": ["Cost: less."], "key_innovations": ["K: k."]}')
+    result = run("add-paper", "briefing", "--from", "m.json")
+    assert result.exit_code == 0, result.stderr
+    paper = read_paper(added_path(result.stdout.splitlines()[-1], tmp_path))
+    assert paper["why_it_matters"] == ["Cost: less."] and paper["key_innovations"] == ["K: k."]

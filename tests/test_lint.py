@@ -2,44 +2,31 @@
 ``path:line:col``, and stays quiet on the bundled examples; ``--strict``, ``[check]`` in
 newsletter.toml, ``--base`` and ``--list-rules``.
 
-Most tests build a small weekly publication in the scratch directory: ``newsletter.toml``,
-``issues/NNN/issue.toml`` (number on line 1, date on line 2, status on line 3) and papers
-written by ``paper()`` (title on line 1, url 2, score 3, summary 4, key_findings 5,
-applications 6). ``today`` is fixed to 2026-05-01 so that dates never drift into the future.
+Most tests build a small weekly publication in the scratch directory with the builders of
+tests/support/publication.py: ``newsletter.toml``, ``issues/NNN/issue.toml`` (number on
+line 1, date on line 2, status on line 3) and papers written by ``paper()`` (title on line
+1, url 2, score 3, summary 4, key_findings 5, applications 6). ``today`` is fixed to
+2026-05-01 so that dates never drift into the future.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import shutil
 import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest
 
 import newsletter.check.lint
 from newsletter.check.rules import RULES
-from tests.conftest import EXAMPLES, STYLES, Result, Run
+from tests.support.cli import PROBLEM, Result, Run, child_env
+from tests.support.paths import EXAMPLES, STYLES
+from tests.support.processes import wait_for_children
+from tests.support.publication import issue, one_issue, paper, publication, write
 
 TODAY = dt.date(2026, 5, 1)
-
-PROBLEM = re.compile(
-    r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning): "
-    r"(?P<message>.+) \[(?P<rule>[a-z-]+)\]$")
-
-# A weekly paper that is clean for the style and for the lint (4 findings, 3 applications).
-GOOD_PAPER = {
-    "title": '"Sparse Attention at Scale"',
-    "url": '"https://arxiv.org/abs/2604.01234"',
-    "score": "8.2",
-    "summary": '"Makes long-context serving cheaper."',
-    "key_findings": '["Cuts attention cost by 75%.", "Keeps quality.", "Needs no retraining.", '
-                    '"Works at 30B."]',
-    "applications": '["Serve longer contexts.", "Cut GPU bills.", "Audit sparse stacks."]',
-}
 
 DIGEST_PAPER = {
     "title": '"Sparse Attention at Scale"',
@@ -58,50 +45,6 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
-def paper(base: dict[str, str] | None = None, **changes: str | None) -> str:
-    """A paper as TOML, one key per line; a keyword replaces that key's raw TOML value in
-    place (None drops the line) and a new key is appended (line 7, 8, ...)."""
-    fields = dict(GOOD_PAPER if base is None else base)
-    for key, raw in changes.items():
-        if raw is None:
-            del fields[key]
-        else:
-            fields[key] = raw
-    return "".join(f"{key} = {raw}\n" for key, raw in fields.items())
-
-
-def publication(root: Path, config: str = "", *, style: str = "weekly",
-                name: str = "AI Research Weekly") -> Path:
-    """newsletter.toml: name on line 1, style on line 2, ``config`` from line 3."""
-    return write(root / "newsletter.toml",
-                 f'name = "{name}"\nstyle = "{style}"\n' + textwrap.dedent(config))
-
-
-def issue(directory: Path, number: int, date: str, *, status: str = "draft",
-          extra: str = "", papers: dict[str, str] | None = None) -> Path:
-    """issue.toml (number line 1, date line 2, status line 3, ``extra`` from line 4)."""
-    write(directory / "issue.toml",
-          f'number = {number}\ndate = {date}\nstatus = "{status}"\n{extra}')
-    (directory / "papers").mkdir(parents=True, exist_ok=True)
-    for name, text in (papers or {}).items():
-        write(directory / "papers" / name, text)
-    return directory
-
-
-def one_issue(root: Path, *paper_texts: str, config: str = "", style: str = "weekly",
-              extra: str = "") -> Path:
-    """A publication with one issue ``issues/001`` holding ``01-paper.toml``, ...."""
-    publication(root, config, style=style)
-    return issue(root / "issues/001", 1, "2026-04-19", extra=extra, papers={
-        f"{index:02d}-paper.toml": text for index, text in enumerate(paper_texts, 1)})
 
 
 def check(run: Run, *args: str) -> Result:
@@ -402,7 +345,7 @@ def test_warnings_exit_0_and_strict_exits_1(run: Run, tmp_path: Path) -> None:
     one_issue(tmp_path, paper(summary='"TODO"'))
     relaxed = check(run)
     assert relaxed.exit_code == 0
-    assert relaxed.lines[-1] == "Found 0 errors and 1 warning in 3 files."
+    assert relaxed.lines[-1] == "Found 1 warning in 3 files."
     strict = check(run, "--strict")
     assert strict.exit_code == 1
     assert strict.lines == relaxed.lines
@@ -699,6 +642,68 @@ def test_base_reports_unusual_file_names_as_they_are(run: Run, repo: Path, name:
         changed(f"issues/001/papers/{name}").replace("since base,", "since base2,")]
 
 
+# The walk-arounds a hostile pull request would try: the guard compares the paths of every
+# issue published at base, so renaming, deleting or replacing the folder cannot hide an edit.
+
+@needs_git
+def test_base_reports_a_published_issue_renamed_and_edited(run: Run, repo: Path) -> None:
+    (repo / "issues/001").rename(repo / "issues/001-old")
+    edit(repo / "issues/001-old/papers/01-a.toml")
+    result = check(run, "--base", "base")
+    assert result.exit_code == 1
+    reported = lines_for(result, "published-changed")
+    assert changed("issues/001/papers/01-a.toml").replace("changed since", "deleted since") \
+        in reported
+    assert changed("issues/001/issue.toml").replace("changed since", "deleted since") \
+        in reported
+
+
+@needs_git
+def test_base_reports_a_deleted_published_issue(run: Run, repo: Path) -> None:
+    shutil.rmtree(repo / "issues/001")
+    result = check(run, "--base", "base")
+    assert result.exit_code == 1
+    assert len(lines_for(result, "published-changed")) == 2
+
+
+@needs_git
+def test_base_reports_a_published_issue_replaced_by_a_link(run: Run, repo: Path) -> None:
+    hidden = repo / ".hidden-001"
+    (repo / "issues/001").rename(hidden)
+    edit(hidden / "papers/01-a.toml")
+    os.symlink(hidden, repo / "issues/001")
+    result = check(run, "--base", "base")
+    assert result.exit_code == 1
+    assert ("issues/001/issue.toml:1:1: error: issue 1 was published at base and its folder "
+            "is now a link: a published issue stays a plain folder [published-changed]"
+            ) in result.lines
+
+
+@needs_git
+def test_base_checked_on_another_issue_still_sees_the_published_one(
+        run: Run, repo: Path) -> None:
+    """pre-commit passes only the files a commit touches: deleting issue 1 and editing
+    issue 2 passes issue 2's files alone."""
+    shutil.rmtree(repo / "issues/001")
+    result = check(run, "--base", "base", "issues/002/papers/01-b.toml")
+    assert result.exit_code == 1
+    assert len(lines_for(result, "published-changed")) == 2
+
+
+@needs_git
+def test_base_with_a_file_name_that_is_not_utf8(run: Run, repo: Path) -> None:
+    name = os.fsdecode(b"02-caf\xe9.toml")
+    write(repo / "issues/001/papers" / name, paper(
+        title='"Late"', url='"https://arxiv.org/abs/2604.07777"'))
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--message", "a late paper, Latin-1 name")
+    git(repo, "tag", "base3")
+    edit(repo / "issues/001/papers/01-a.toml")
+    result = run("check", "--base", "base3", "--format", "json", "--no-cache")
+    assert result.exit_code == 1, result.stderr
+    assert "published-changed" in result.stdout
+
+
 # ---------------------------------------------------------------------------- the cache and --jobs
 
 
@@ -783,33 +788,54 @@ def test_lint_across_issues_counts_columns_after_a_byte_order_mark(run: Run,
 
 def test_ctrl_c_stops_check_jobs_promptly(tmp_path: Path) -> None:
     """Workers leave Ctrl-C to the main process: a worker interrupted while holding the
-    result queue's lock used to leave every process waiting (seen in 5 of 200 tries)."""
+    result queue's lock used to leave every process waiting (seen in 5 of 200 tries).
+
+    Ctrl-C comes once the workers exist, at a random moment of their work: not while
+    Python is still starting and importing, which is another matter (and, on a loaded
+    machine, took longer than any fixed delay)."""
     import random
     import signal
     import sys
     import time
 
     many_issues(tmp_path)
+    argv = [sys.executable, "-m", "newsletter", "check", "--no-cache", "--jobs", "3"]
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(argv, cwd=tmp_path, env=child_env(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, start_new_session=True)
+
+    # How long the workers live, uninterrupted: Ctrl-C is sent within that time.
+    process = start()
+    assert wait_for_children(process, 3), "check --jobs 3 never started its workers"
+    working = time.monotonic()
+    _, stderr = process.communicate(timeout=60)
+    window = time.monotonic() - working
+    assert process.returncode == 1 and b"Traceback" not in stderr, stderr.decode()
+
     rng = random.Random(6)
     endings = []
     for _ in range(12):
-        process = subprocess.Popen(
-            [sys.executable, "-m", "newsletter", "check", "--no-cache", "--jobs", "3"],
-            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            start_new_session=True)
-        time.sleep(rng.uniform(0.2, 0.9))
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the whole group
+        process = start()
         try:
+            if wait_for_children(process, 3):
+                time.sleep(rng.uniform(0, 0.8 * window))
+                if process.poll() is None:
+                    os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the group
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
             raise AssertionError("check --jobs hung after Ctrl-C") from None
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
         stderr = process.stderr.read().decode() if process.stderr else ""
+        if process.stderr:
+            process.stderr.close()
         assert "Traceback" not in stderr, stderr
         endings.append(process.returncode)
-    # 130: interrupted and said so; -SIGINT: the signal came while Python was starting or
-    # finishing, where it ends a process as it ends any other; 0/1: finished first.
+    # 130: interrupted and said so; -SIGINT: the signal came while Python was finishing,
+    # where it ends a process as it ends any other; 0/1: finished first.
     assert set(endings) <= {0, 1, 130, -signal.SIGINT}, endings
     assert 130 in endings  # some runs were interrupted, not all finished first
 

@@ -16,11 +16,10 @@ import tomli_w
 
 from newsletter.commands.add_paper import LIST_FLAGS, OTHER_FLAGS, TEXT_FLAGS
 from newsletter.entries.styles import load_style
-from tests.conftest import EXAMPLES, STYLES, Result, Run
+from tests.support.cli import PROBLEM, Result, Run
+from tests.support.paths import EXAMPLES, STYLES
 
 SECTION = "Efficient Inference"
-# One problem line of `newsletter check`: path:line:col: severity: message [rule]
-PROBLEM = re.compile(r"^(?P<path>.+?):\d+:\d+: (?P<severity>\w+): (?P<message>.*) \[[\w-]+\]$")
 
 
 def new_issue(run: Run, style: str = "briefing") -> Result:
@@ -48,12 +47,12 @@ def is_placeholder(value: Any) -> bool:
         isinstance(item, dict) and all(v == "" for v in item.values()) for item in value)
 
 
-def flagged_fields(check_stdout: str) -> dict[str, set[str]]:
-    """Top-level field names mentioned by check's error lines, per file name."""
+def flagged_fields(check_stdout: str, severity: str = "error") -> dict[str, set[str]]:
+    """Top-level field names mentioned by check's lines of one severity, per file name."""
     flagged: dict[str, set[str]] = {}
     for line in check_stdout.splitlines():
         match = PROBLEM.match(line)
-        if match is None or match["severity"] != "error":
+        if match is None or match["severity"] != severity:
             continue
         # "lede must not be empty", "'takeaways' is empty, ...", "missing 'closing', ..."
         name = re.match(r"(?:missing )?'?(\w+)", match["message"])
@@ -288,11 +287,23 @@ def test_check_of_a_fresh_issue_reports_exactly_its_placeholders(run: Run, tmp_p
     placeholders = {key for key, value in read_issue(issue_dir).items()
                     if is_placeholder(value) and (value != [] or key in required)}
 
+    # A new issue is a draft: what is still to fill in is a warning at its line ...
     result = run("check", str(issue_dir))
+    warned = flagged_fields(result.stdout, "warning")
+    assert warned.pop("issue.toml", set()) == placeholders, result.stdout
+    # (a paper naming a section the issue has not written yet waits for it, too)
+    assert all(fields == {"section"} for fields in warned.values()), result.stdout
+    assert flagged_fields(result.stdout) == {}, result.stdout
+    assert result.exit_code == 0, result.stdout
 
-    assert flagged_fields(result.stdout) == ({"issue.toml": placeholders} if placeholders
-                                             else {}), result.stdout
-    assert result.exit_code == (1 if placeholders else 0), result.stdout
+    # ... and an error at the same line once the issue says it is published.
+    issue = issue_dir / "issue.toml"
+    issue.write_text(issue.read_text().replace('status = "draft"', 'status = "published"'))
+    published = run("check", str(issue_dir))
+    failed = flagged_fields(published.stdout)
+    assert failed.pop("issue.toml", set()) == placeholders, published.stdout
+    assert all(fields == {"section"} for fields in failed.values()), published.stdout
+    assert published.exit_code == (1 if placeholders else 0), published.stdout
 
 
 @pytest.mark.parametrize("style", STYLES)

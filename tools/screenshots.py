@@ -22,10 +22,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.test_browser import (  # noqa: E402  (needs the repository on sys.path)
+from tests.support.tools import launch_chromium  # noqa: E402  (needs the repository)
+from tests.test_browser import (  # noqa: E402
     HTML_STYLES,
     VIEWPORTS,
-    launch_chromium,
     open_page,
     render_page,
 )

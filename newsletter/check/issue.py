@@ -6,23 +6,24 @@ Returns problems as data and never stops at the first; a whole run (``check.run`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsletter.entries.identity import same_title_key, same_url_key
-from newsletter.entries.loading import PUBLICATION_FILE, LoadedIssue, LoadedPaper
+from newsletter.entries.identity import link_key, same_text
+from newsletter.entries.loading import PUBLICATION_FILE, LoadedIssue, LoadedPaper, unfilled
 from newsletter.entries.positions import locate
-from newsletter.entries.problems import Problem
+from newsletter.entries.problems import Problem, Severity
 from newsletter.entries.styles import Style, load_style
 from newsletter.entries.tomlfile import Source
 from newsletter.errors import UsageError
 
 
 def _absent(data: dict[str, Any], name: str) -> bool:
-    """Missing from the file, or an empty list. (An empty string is already an error of
-    the file itself; working on the raw data lets a file with other errors still be told
-    what its style needs.)"""
-    return name not in data or data[name] == []
+    """Missing from the file, or not filled in. (For a published issue an empty string is
+    also an error of the file itself; working on the raw data lets a file with other
+    errors still be told what its style needs.)"""
+    return name not in data or unfilled(data[name])
 
 
 def _at(source: Source, key: str, message: str, rule: str, *, value: bool = True) -> Problem:
@@ -56,11 +57,36 @@ def resolve_style(loaded: LoadedIssue, override: str | None = None) -> tuple[Sty
         return None, [_at(source, "style", str(exc), "unknown-style")]
 
 
-def _missing(source: Source, name: str, needs: str) -> Problem:
-    """At the key when it is there but empty, else at the top of the file."""
-    if name in source.data:
-        return _at(source, name, f"'{name}' is empty, {needs}", "style-requires")
-    return Problem(source.path, 1, 1, f"missing '{name}', {needs}", "style-requires")
+@dataclass(frozen=True, slots=True)
+class _Need:
+    """How a lack is reported: in a draft a warning of its own rule (the draft is being
+    written), once the issue is published an error."""
+
+    style: str
+    draft: bool
+
+    @property
+    def rule(self) -> str:
+        return "incomplete" if self.draft else "style-requires"
+
+    @property
+    def severity(self) -> Severity:
+        return Severity.WARNING if self.draft else Severity.ERROR
+
+    @property
+    def needs(self) -> str:
+        if self.draft:
+            return f"which style '{self.style}' needs before the issue is published"
+        return f"required by style '{self.style}'"
+
+    def missing(self, source: Source, name: str) -> Problem:
+        """At the key when it is there but empty, else at the top of the file."""
+        if name in source.data:
+            line, column = locate(source.text, (name,), value=True)
+            return Problem(source.path, line, column, f"'{name}' is empty, {self.needs}",
+                           self.rule, self.severity)
+        return Problem(source.path, 1, 1, f"missing '{name}', {self.needs}", self.rule,
+                       self.severity)
 
 
 def missing_paper_fields(style: Style, data: dict[str, Any]) -> list[str]:
@@ -75,30 +101,32 @@ def missing_paper_fields(style: Style, data: dict[str, Any]) -> list[str]:
 
 def _missing_fields(loaded: LoadedIssue, style: Style) -> list[Problem]:
     problems: list[Problem] = []
-    needs = f"required by style '{style.name}'"
-    if style.requires_publication:
-        if loaded.publication_source is None:
-            # A newsletter.toml that exists but did not parse is already reported.
-            if not any(p.path.name == PUBLICATION_FILE for p in loaded.problems):
-                wanted = ", ".join(style.requires_publication)
-                problems.append(Problem(
-                    loaded.issue_path, 1, 1,
-                    f"no newsletter.toml found in this directory or above; the publication's "
-                    f"{wanted} {needs}", "style-requires"))
-        else:
-            for name in style.requires_publication:
-                if _absent(loaded.publication_source.data, name):
-                    problems.append(_missing(loaded.publication_source, name, needs))
+    need = _Need(style.name, loaded.is_draft)
+    # Every publication needs a name (its mastheads show it); a draft may not have one yet.
+    wanted = list(dict.fromkeys(("name", *style.requires_publication)))
+    if loaded.publication_source is None:
+        # A newsletter.toml that exists but did not parse is already reported.
+        if not any(p.path.name == PUBLICATION_FILE for p in loaded.problems):
+            problems.append(Problem(
+                loaded.issue_path, 1, 1,
+                f"no newsletter.toml found in this directory or above; the publication's "
+                f"{', '.join(wanted)}: {need.needs}", need.rule, need.severity))
+    else:
+        for name in wanted:
+            if _absent(loaded.publication_source.data, name):
+                problems.append(need.missing(loaded.publication_source, name))
     if loaded.issue_source is not None:
         for name in style.requires_issue:
             if _absent(loaded.issue_source.data, name):
-                problems.append(_missing(loaded.issue_source, name, needs))
+                problems.append(need.missing(loaded.issue_source, name))
     for source in loaded.paper_sources:
         missing = missing_paper_fields(style, source.data)
-        if missing:
+        if len(missing) == 1 and missing[0] in source.data:  # the one empty key, at its line
+            problems.append(need.missing(source, missing[0]))
+        elif missing:
             listed = ", ".join(f"'{name}'" for name in missing)
-            problems.append(Problem(source.path, 1, 1,
-                                    f"missing {listed}, {needs}", "style-requires"))
+            problems.append(Problem(source.path, 1, 1, f"missing {listed}, {need.needs}",
+                                    need.rule, need.severity))
     return problems
 
 
@@ -108,32 +136,54 @@ def _sections(loaded: LoadedIssue) -> list[Problem]:
     titles = [section.title for section in loaded.issue.sections]
     problems = []
     for item in loaded.papers:
-        section = item.paper.section
-        if section is not None and section not in titles:
+        # Its own section, then each of also_in, each reported at its own value.
+        named: list[tuple[str, tuple[str | int, ...]]] = []
+        if item.paper.section is not None:
+            named.append((item.paper.section, ("section",)))
+        named += [(place.section, ("also_in", index, "section"))
+                  for index, place in enumerate(item.paper.also_in)]
+        for section, key in named:
+            if section in titles:
+                continue
+            line, column = locate(item.source.text, key, value=True)
             if titles:
                 message = (f"section '{section}' is not one of the issue's [[sections]]: "
                            + ", ".join(f"'{t}'" for t in titles))
+                problems.append(Problem(item.source.path, line, column, message,
+                                        "unknown-section"))
+            elif loaded.is_draft:  # the draft's sections are not written yet
+                problems.append(Problem(
+                    item.source.path, line, column, f"section '{section}' is set but "
+                    "issue.toml has no [[sections]] yet; add it before the issue is published",
+                    "incomplete", Severity.WARNING))
             else:
                 message = f"section '{section}' is set but issue.toml has no [[sections]]"
-            problems.append(_at(item.source, "section", message, "unknown-section"))
+                problems.append(Problem(item.source.path, line, column, message,
+                                        "unknown-section"))
     return problems
 
 
 def _duplicates(papers: list[LoadedPaper]) -> list[Problem]:
     problems = []
-    seen_urls: dict[str, Path] = {}
+    seen_links: dict[str, LoadedPaper] = {}
     seen_titles: dict[str, Path] = {}
     for item in papers:
+        assert item.paper is not None
         url = item.paper.url
         if url is not None:
-            first = seen_urls.setdefault(same_url_key(url), item.source.path)
-            if first != item.source.path:
-                problems.append(_at(item.source, "url",
-                                    f"the same url as {first.name}", "duplicate-paper"))
-        first = seen_titles.setdefault(same_title_key(item.paper.title), item.source.path)
-        if first != item.source.path:
+            key = link_key(url)
+            first = seen_links.setdefault(key, item)
+            if first is not item:
+                assert first.paper is not None and first.paper.url is not None
+                # The same address, or another form of it (abs vs pdf, another version).
+                same = ("the same url" if first.paper.url.rstrip("/") == url.rstrip("/")
+                        else f"the same paper ({key})")
+                problems.append(_at(item.source, "url", f"{same} as {first.source.path.name}",
+                                    "duplicate-paper"))
+        first_path = seen_titles.setdefault(same_text(item.paper.title), item.source.path)
+        if first_path != item.source.path:
             problems.append(_at(item.source, "title",
-                                f"the same title as {first.name}", "duplicate-paper"))
+                                f"the same title as {first_path.name}", "duplicate-paper"))
     return problems
 
 

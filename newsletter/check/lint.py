@@ -114,8 +114,18 @@ def _text_checks(loaded: LoadedIssue, out: _Collector) -> None:
             link = _HTTP_LINK.search(value)
             if link:
                 out.add(source, path, "insecure-link",
-                        f"{link.group(0)[:80]} is not https; use the https address if there "
-                        "is one")
+                        f"{_shown_link(link.group(0))} is not https; use the https address "
+                        "if there is one")
+
+
+_USERINFO = re.compile(r"^(http://)[^/@\s]*@", re.I)
+
+
+def _shown_link(link: str) -> str:
+    """A link as quoted in a message, which may become a public CI annotation: without
+    'user:password@' and cut short."""
+    bare = _USERINFO.sub(r"\1…@", link)
+    return bare if len(bare) <= 80 else bare[:79] + "…"
 
 
 def _words(text: str) -> int:
@@ -187,15 +197,22 @@ class IssueFacts:
 
 
 def facts_of(loaded: LoadedIssue, style: Style | None) -> IssueFacts | None:
-    if loaded.issue is None:
-        return None
+    """The issue's facts; from its file as written when another of its fields is wrong, so
+    that a date in the future or a paper covered before is still said beside that error."""
+    if loaded.issue is not None:
+        number, date = loaded.issue.number, loaded.issue.date
+    else:
+        data = loaded.issue_source.data if loaded.issue_source is not None else {}
+        number, date = data.get("number"), data.get("date")
+        if type(number) is not int or number < 1 or type(date) is not dt.date:
+            return None
     source = loaded.publication_source
     return IssueFacts(
         directory=loaded.directory,
         publication_path=source.path if source is not None else None,
         levels=LintSettings.for_issue(loaded, style).levels,
-        number=loaded.issue.number,
-        date=loaded.issue.date,
+        number=number,
+        date=date,
         papers=tuple(paper_fact(item.source.path, item.paper.url, item.paper.title)
                      for item in loaded.papers if item.paper is not None))
 
@@ -241,13 +258,19 @@ def lint_publication(issues: list[IssueFacts]) -> list[Problem]:
 
 
 def _compare_issues(issues: list[IssueFacts]) -> list[Problem]:
-    """A paper covered twice, dates out of order: one pass in issue order over an index."""
+    """Two issues with one number, a paper covered twice, dates out of order: one pass in
+    issue order over an index."""
     found: list[Problem | None] = []
     seen: dict[str, tuple[int, IssueFacts, str]] = {}
     previous: IssueFacts | None = None
     for facts in sorted(issues, key=lambda facts: facts.number):
         number = facts.number
-        if previous is not None and facts.date < previous.date and number > previous.number:
+        if previous is not None and number == previous.number:
+            shown = Problem(previous.issue_path, 1, 1, "", "")
+            found.append(_located(facts.issue_path, "number", "duplicate-number",
+                                  f"issue {number} is numbered like {shown.display_path()}; "
+                                  "each issue needs its own number", facts.levels))
+        elif previous is not None and facts.date < previous.date and number > previous.number:
             found.append(_located(facts.issue_path, "date", "date-order",
                                   f"issue {number} is dated {facts.date}, before issue "
                                   f"{previous.number} ({previous.date})", facts.levels))

@@ -7,9 +7,11 @@ around them: the cache, the worker pool and its signals, and the facts compared 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -27,7 +29,9 @@ from newsletter.entries.loading import (
     load_issue,
     load_publication,
     name_in_issue,
+    outside,
     paper_files,
+    root_of,
     templates_of,
 )
 from newsletter.entries.problems import Problem
@@ -51,7 +55,10 @@ def _read_inputs(issue_dir: Path, publication: Path | None, style_override: str 
     contents: dict[str, bytes] = {}
     # None (the issue's own style) and "" (which no style is called) must not share a key.
     inputs = [("--style", b"\0" if style_override is None else style_override.encode())]
+    root = root_of(publication.parent if publication is not None else issue_dir)
     for name, path in named:
+        if outside(path, root):  # never read; load_issue reports it
+            return contents, papers, None
         raw, _ = read_bytes(path)
         if raw is None:
             return contents, papers, None
@@ -76,6 +83,7 @@ def _check_one(pending: _Pending, publications: Publications | None = None
     and the files it was read from (relative to it, or absolute)."""
     from newsletter.check.config import check_config
     from newsletter.check.lint import facts_of, lint_issue
+    from newsletter.entries.problems import has_errors
 
     issue_dir, style_override = pending.issue_dir, pending.style_override
     loaded = load_issue(issue_dir, contents=pending.contents, papers=pending.papers,
@@ -83,6 +91,12 @@ def _check_one(pending: _Pending, publications: Publications | None = None
     found, style = check_with_style(loaded, style_override)
     found.extend(lint_issue(loaded, style))
     found.extend(check_config(loaded))
+    if style is not None and not has_errors(found):
+        from newsletter.check.templates import template_problems, uses_own_templates
+
+        # Rendered last: a template cannot change what the rules above saw.
+        if uses_own_templates(loaded, style):
+            found.extend(template_problems(loaded, style))
     here = os.path.abspath(issue_dir)
     names = [ISSUE_FILE, *(f"{PAPERS_DIR}/{source.path.name}"
                            for source in loaded.paper_sources),
@@ -98,11 +112,21 @@ def _process_publications() -> Publications:
     return Publications()
 
 
-def _check_all(pending: list[_Pending], jobs: int, publications: Publications
+Progress = Callable[[int, int], None]
+"""Told (issues checked so far, issues to check) as a run goes: a progress bar's feed."""
+
+
+def _check_all(pending: list[_Pending], jobs: int, publications: Publications,
+               progress: Progress | None = None
                ) -> list[tuple[list[Problem], IssueFacts | None, list[str]]]:
     """Serially, or spread over ``jobs`` processes when there is enough work to share."""
+    done: list[tuple[list[Problem], IssueFacts | None, list[str]]] = []
     if jobs <= 1 or len(pending) < 2 * jobs:
-        return [_check_one(item, publications) for item in pending]
+        for item in pending:
+            done.append(_check_one(item, publications))
+            if progress is not None:
+                progress(len(done), len(pending))
+        return done
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -119,13 +143,23 @@ def _check_all(pending: list[_Pending], jobs: int, publications: Publications
                               chunksize=max(1, len(pending) // (jobs * 4)))
         finally:
             _interrupts(signal.SIG_UNBLOCK)
-        results = list(chunks)
+        for result in chunks:
+            done.append(result)
+            if progress is not None:
+                progress(len(done), len(pending))
     except BaseException:
         # Ctrl-C (or a worker's error): drop the queued work instead of waiting for it.
-        pool.shutdown(wait=False, cancel_futures=True)
+        # The workers are stopped first and then waited for: shutdown(wait=False) leaves
+        # the pool's manager thread racing interpreter exit on Python 3.11 ("Exception
+        # ignored ... Bad file descriptor", python/cpython#125492).
+        workers = getattr(pool, "_processes", None) or {}  # private, hence the care
+        for worker in list(workers.values()):
+            with contextlib.suppress(OSError, AttributeError):
+                worker.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown()
-    return results
+    return done
 
 
 def _interrupts(how: int) -> None:
@@ -160,7 +194,10 @@ def _other_issues_facts(paths: list[Path], issue_dirs: list[Path], asked: set[st
         shared = LoadedIssue(directory=root)
         publications.load_into(root / PUBLICATION_FILE, shared)
         levels = LintSettings.for_issue(shared, None).levels
+        real_root = root_of(root)
         for issue_dir in others:
+            if outside(issue_dir / ISSUE_FILE, real_root):
+                continue  # never read: only compared with, and not the publication's
             source, _ = read_toml(issue_dir / ISSUE_FILE)
             if source is None:
                 continue
@@ -169,6 +206,8 @@ def _other_issues_facts(paths: list[Path], issue_dirs: list[Path], asked: set[st
                 continue
             papers = []
             for path in paper_files(issue_dir):
+                if outside(path, real_root):
+                    continue
                 paper, _ = read_toml(path)
                 title, url = (paper.data.get("title"), paper.data.get("url")) if paper else (
                     None, None)
@@ -181,7 +220,8 @@ def _other_issues_facts(paths: list[Path], issue_dirs: list[Path], asked: set[st
 
 def check_paths(paths: list[Path], style_override: str | None = None,
                 base: str | None = None, *, use_cache: bool = True,
-                jobs: int = 1) -> tuple[list[Problem], int]:
+                jobs: int = 1, progress: Progress | None = None,
+                note: Callable[[str], None] | None = None) -> tuple[list[Problem], int]:
     """Check every issue named by or found under ``paths``: files, styles, editorial lint,
     and (with ``base``) edits to issues already published. Returns problems (each once,
     even when a publication file is shared) and the number of files read.
@@ -189,7 +229,9 @@ def check_paths(paths: list[Path], style_override: str | None = None,
     With ``use_cache``, an issue whose files are all unchanged since the last run (same
     bytes) takes its problems from the publication's cache instead of being parsed,
     validated and linted again. Lint across issues always runs, on facts kept per issue.
-    ``jobs`` > 1 checks the other issues in that many processes."""
+    ``jobs`` > 1 checks the other issues in that many processes; ``progress`` is told how
+    far the checking of the issues the cache could not answer for has got; ``note`` is
+    told, a line each, of a cache that was ignored or could not be kept."""
     from newsletter.check.cache import ResultCache
     from newsletter.check.config import check_config
     from newsletter.check.lint import future_date, lint_publication
@@ -206,6 +248,10 @@ def check_paths(paths: list[Path], style_override: str | None = None,
         if root not in caches:
             specs = [folder / SPEC_FILE
                      for folder in style_folders(templates_of(publication)).values()]
+            # The publication's own templates: editing one re-checks (re-renders) its issues.
+            from newsletter.check.templates import template_files
+
+            specs += [path for own in templates_of(publication) for path in template_files(own)]
             caches[root] = ResultCache(root, specs)
         return caches[root]
 
@@ -238,7 +284,7 @@ def check_paths(paths: list[Path], style_override: str | None = None,
         if hit is None:
             pending.append(_Pending(issue_dir, style_override, contents, papers))
         results.append(hit)
-    checked = iter(_check_all(pending, jobs, publications))
+    checked = iter(_check_all(pending, jobs, publications, progress))
     results = [result if result is not None else next(checked) for result in results]
     for index, cache, inputs in to_cache:
         cache.put(issue_dirs[index], inputs, *results[index])
@@ -268,8 +314,10 @@ def check_paths(paths: list[Path], style_override: str | None = None,
           if issue_dir_of(problem.path) in asked])
     for cache in caches.values():
         cache.save()
+        for line in cache.notes if note is not None else ():
+            note(line)
     if base is not None:
         from newsletter.check.history import published_changes
 
-        keep(published_changes(issue_dirs, base))
+        keep(published_changes(paths, base))
     return list(problems.values()), len(files)

@@ -23,14 +23,28 @@ LIST_FLAGS = {
     "action_items": "--action-item", "key_findings": "--finding",
     "applications": "--application", "body": "--body", "takeaways": "--takeaway",
 }
-OTHER_FLAGS = {"score": "--score", "hidden_gem": "--hidden-gem", "featured": "--not-featured"}
-
-_Text = Annotated[str | None, typer.Option()]
-_List = Annotated[list[str] | None, typer.Option()]
-
+OTHER_FLAGS = {"score": "--score", "hidden_gem": "--hidden-gem", "featured": "--not-featured",
+               "also_in": "--also-in"}
 
 def _flag(field: str) -> str:
     return {**TEXT_FLAGS, **LIST_FLAGS, **OTHER_FLAGS}[field]
+
+
+def _placement(value: str) -> dict[str, str]:
+    """``--also-in "Section::Group"`` (the group optional) as an also_in table."""
+    section, _, group = value.partition("::")
+    return {"section": section.strip(), **({"group": group.strip()} if group.strip() else {})}
+
+
+def _described(name: str, label: str) -> str:
+    """The field's description, without a lead that repeats its label ("Why it matters:
+    'Lead term: explanation' bullets" under the label "why it matters")."""
+    from newsletter.entries.models import Paper
+
+    description = Paper.model_fields[name].description or name
+    if description.casefold().startswith(label.casefold() + ":"):
+        description = description[len(label) + 1:].strip()
+    return description
 
 
 def _ask(name: str, label: str, fields: dict[str, Any]) -> Any:
@@ -38,7 +52,7 @@ def _ask(name: str, label: str, fields: dict[str, Any]) -> Any:
     from newsletter.entries.models import Paper
     from newsletter.entries.validation import validation_messages
 
-    description = Paper.model_fields[name].description or name
+    description = _described(name, label)
     while True:
         if name == "score":
             answer: Any = typer.prompt(f"{label} ({description})", type=float)
@@ -53,15 +67,13 @@ def _ask(name: str, label: str, fields: dict[str, Any]) -> Any:
 
 def _prompt_missing(fields: dict[str, Any], missing: list[str]) -> None:
     """Ask for each missing field on the terminal; a list ends at an empty answer."""
-    from newsletter.entries.models import Paper
-
     for name in missing:
         label = name.replace("_", " ")
         if name not in LIST_FLAGS:
             fields[name] = _ask(name, label, fields)
             continue
-        description = Paper.model_fields[name].description or name
-        typer.echo(f"{label}: {description} (one per line, empty line to finish)")
+        typer.echo(f"{label}: {_described(name, label)} (one per line, empty line to "
+                   "finish)")
         items: list[str] = []
         while True:
             item = typer.prompt(f"  {label} #{len(items) + 1}", default="",
@@ -80,27 +92,64 @@ def add_paper(
     from_file: Annotated[Path | None, typer.Option(
         "--from", help="Read paper fields from a TOML or JSON file; flags override them.")
     ] = None,
-    title: _Text = None, url: _Text = None, short_name: _Text = None, headline: _Text = None,
-    problem: _Text = None, solution: _Text = None, results: _Text = None,
-    summary: _Text = None, overview: _Text = None, blurb: _Text = None,
-    section: _Text = None, group: _Text = None,
-    innovation: _List = None, how: _List = None, why: _List = None, risk: _List = None,
-    limitation: _List = None, deployment_note: _List = None, watch_for: _List = None,
-    use_case: _List = None, pilot_if: _List = None, action_item: _List = None,
-    finding: _List = None, application: _List = None, body: _List = None,
-    takeaway: _List = None,
+    title: Annotated[str | None, typer.Option(metavar="TEXT", help="Fills title.")] = None,
+    url: Annotated[str | None, typer.Option(metavar="TEXT", help="Fills url.")] = None,
+    short_name: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="Fills short_name.")] = None,
+    headline: Annotated[str | None, typer.Option(metavar="TEXT", help="Fills headline.")] = None,
+    problem: Annotated[str | None, typer.Option(metavar="TEXT", help="Fills problem.")] = None,
+    solution: Annotated[str | None, typer.Option(metavar="TEXT", help="Fills solution.")] = None,
+    results: Annotated[str | None, typer.Option(metavar="TEXT", help="Fills results.")] = None,
+    summary: Annotated[str | None, typer.Option(metavar="TEXT", help="Fills summary.")] = None,
+    overview: Annotated[str | None, typer.Option(metavar="TEXT", help="Fills overview.")] = None,
+    blurb: Annotated[str | None, typer.Option(metavar="TEXT", help="Fills blurb.")] = None,
+    section: Annotated[str | None, typer.Option(metavar="TEXT", help="Fills section.")] = None,
+    group: Annotated[str | None, typer.Option(metavar="TEXT", help="Fills group.")] = None,
+    innovation: Annotated[list[str] | None, typer.Option(
+        metavar="TEXT", help="An item of key_innovations; repeat for more.")] = None,
+    how: Annotated[list[str] | None, typer.Option(
+        metavar="TEXT", help="An item of how_it_works; repeat for more.")] = None,
+    why: Annotated[list[str] | None, typer.Option(
+        metavar="TEXT", help="An item of why_it_matters; repeat for more.")] = None,
+    risk: Annotated[list[str] | None, typer.Option(
+        metavar="TEXT", help="An item of risks; repeat for more.")] = None,
+    limitation: Annotated[list[str] | None, typer.Option(
+        metavar="TEXT", help="An item of limitations; repeat for more.")] = None,
+    deployment_note: Annotated[list[str] | None, typer.Option(
+        metavar="TEXT", help="An item of deployment_notes; repeat for more.")] = None,
+    watch_for: Annotated[list[str] | None, typer.Option(
+        metavar="TEXT", help="An item of watch_for; repeat for more.")] = None,
+    use_case: Annotated[list[str] | None, typer.Option(
+        metavar="TEXT", help="An item of use_cases; repeat for more.")] = None,
+    pilot_if: Annotated[list[str] | None, typer.Option(
+        metavar="TEXT", help="An item of pilot_if; repeat for more.")] = None,
+    action_item: Annotated[list[str] | None, typer.Option(
+        metavar="TEXT", help="An item of action_items; repeat for more.")] = None,
+    finding: Annotated[list[str] | None, typer.Option(
+        metavar="TEXT", help="An item of key_findings; repeat for more.")] = None,
+    application: Annotated[list[str] | None, typer.Option(
+        metavar="TEXT", help="An item of applications; repeat for more.")] = None,
+    body: Annotated[list[str] | None, typer.Option(
+        metavar="TEXT", help="An item of body; repeat for more.")] = None,
+    takeaway: Annotated[list[str] | None, typer.Option(
+        metavar="TEXT", help="An item of takeaways; repeat for more.")] = None,
     score: Annotated[float | None, typer.Option(help="Score from 0 to 10.")] = None,
     hidden_gem: Annotated[bool, typer.Option(
         "--hidden-gem", help="Put it in the HIDDEN GEM tier.")] = False,
     not_featured: Annotated[bool, typer.Option(
         "--not-featured", help="A short 'Also Worth Noting' item, not a featured story.")
     ] = False,
+    also_in: Annotated[list[str] | None, typer.Option(
+        "--also-in", metavar="SECTION[::GROUP]", help="Also list the paper in this section "
+        "(and group) of a sectioned issue; repeatable. Fills also_in.")] = None,
 ) -> None:
     """Add a paper to an issue as papers/NN-slug.toml (the next number).
 
-    Repeatable flags (--why, --risk, --finding, ...) build lists. Fields the issue's style
-    requires and the flags leave out are asked for on a terminal; without a terminal the
-    command fails and lists them. Refuses a paper whose url or title is already in the issue.
+    Repeatable flags (--why, --risk, --finding, ...) build lists; --from reads the paper's
+    own field names (why_it_matters, key_innovations ...). Fields the issue's style needs
+    and the flags leave out are asked for on a terminal; without one, a draft takes the
+    paper and names what is still to write, a published issue refuses it. Refuses a paper
+    already in the issue.
 
     Example: newsletter add-paper issues/012 --title "IndexCache: ..." --url
     https://arxiv.org/abs/2603.00001 --headline "Sparse attention, 75% cheaper" --problem ...
@@ -132,7 +181,10 @@ def add_paper(
         if not has_issue_file(directory):
             raise UsageError(f"{directory}: not an issue directory (no {ISSUE_FILE}); "
                              "create one with 'newsletter new-issue'")
-        fields: dict[str, Any] = read_metadata(from_file) if from_file else {}
+        # A key named like a flag ("why", "risk") is the flag's field misspelt.
+        aliases = {flag.removeprefix("--").replace("-", "_"): field
+                   for field, flag in {**TEXT_FLAGS, **LIST_FLAGS}.items()}
+        fields: dict[str, Any] = read_metadata(from_file, aliases) if from_file else {}
         fields.update({k: v for k, v in given_text.items() if v is not None})
         fields.update({k: list(v) for k, v in given_lists.items() if v})
         if score is not None:
@@ -141,6 +193,8 @@ def add_paper(
             fields["hidden_gem"] = True
         if not_featured:
             fields["featured"] = False
+        if also_in:
+            fields["also_in"] = [_placement(value) for value in also_in]
 
         ensure_new(directory, title=fields.get("title"), url=fields.get("url"))
         loaded = load_issue(directory)
@@ -148,14 +202,22 @@ def add_paper(
         chosen, _ = resolve_style(loaded) if loaded.issue_source is not None else (None, [])
         missing = missing_for_style(fields, chosen) if chosen else (
             [] if fields.get("title") else ["title"])
+        # In a draft, what the style still needs may come later (check lists it); a title
+        # never can: it is what makes the file a paper.
+        later = [] if "title" in missing or not loaded.is_draft else missing
         if missing and sys.stdin.isatty():
             _prompt_missing(fields, missing)
-        elif missing:
+        elif missing and not later:
             style_note = f"style '{chosen.name}'" if chosen else "every paper"
             flags = ", ".join(_flag(name) for name in missing)
             raise UsageError(f"missing {flags}: required by {style_note} "
                              "(run in a terminal to be asked for them)")
         path = save_paper(directory, build_paper(fields))
         typer.echo(f"added {path}")
+        if later and not sys.stdin.isatty():
+            assert chosen is not None
+            flags = ", ".join(_flag(name) for name in later)
+            typer.echo(f"still to write before the issue is published: {flags} (style "
+                       f"'{chosen.name}'; 'newsletter check' lists them until then)", err=True)
 
     guarded(run)

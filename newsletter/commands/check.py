@@ -1,12 +1,73 @@
 """``newsletter check``: validate and lint a publication, an issue, or single entry files."""
 
 
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from newsletter.commands.common import EXIT_PROBLEMS, guarded, no_empty
+
+
+def _in_ci() -> bool:
+    return any(os.environ.get(name, "").strip().lower() not in ("", "0", "false")
+               for name in ("CI", "GITHUB_ACTIONS"))
+
+
+def _on_a_terminal() -> bool:
+    """A person is reading: stdout is a terminal and this is not a CI job."""
+    return sys.stdout.isatty() and not _in_ci()
+
+
+def _colour(when: str) -> bool:
+    if when != "auto":
+        return when == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")  # no-color.org
+
+
+# Fewer issues than this are checked before a bar would be worth drawing.
+_BAR_FROM = 50
+
+
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr for a long check, on a terminal only (never in CI or a
+    pipe, where it would be noise in a log). rich is imported when the bar is first drawn."""
+    if not sys.stderr.isatty() or _in_ci():
+        yield None
+        return
+    bar: list[Any] = []
+
+    def advance(done: int, total: int) -> None:
+        if not bar and total >= _BAR_FROM:
+            from rich.progress import Progress
+
+            bar.append(Progress(transient=True, console=_stderr_console()))
+            bar[0].start()
+            bar.append(bar[0].add_task("checking issues", total=total))
+        if bar:
+            bar[0].update(bar[1], completed=done)
+
+    try:
+        yield advance
+    finally:
+        if bar:
+            bar[0].stop()
+
+
+def _note(line: str) -> None:
+    # stderr: stdout may be a machine format.
+    typer.echo(f"newsletter: note: {line}", err=True)
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def check(
@@ -15,10 +76,15 @@ def check(
         "(default: the current directory).", show_default=False)] = None,
     style: Annotated[str | None, typer.Option(
         "--style", help="Check against this house style instead of the issue's own.")] = None,
-    report_format: Annotated[str, typer.Option(
-        "--format", help="text (path:line:col: severity: message [rule]), json, github "
-        "(workflow commands that annotate a pull request) or sarif (SARIF 2.1.0).")
-    ] = "text",
+    report_format: Annotated[str | None, typer.Option(
+        "--format", metavar="FORMAT", help="full (a code frame per problem; the default on a "
+        "terminal), concise (path:line:col: severity: message [rule], a line each; the "
+        "default otherwise and in CI; 'text' is its old name), json, github (workflow "
+        "commands that annotate a pull request) or sarif (SARIF 2.1.0).",
+        show_default=False)] = None,
+    color: Annotated[str, typer.Option(
+        "--color", metavar="WHEN", help="Colour the full format: auto (on a terminal, "
+        "unless NO_COLOR is set), always or never.")] = "auto",
     strict: Annotated[bool, typer.Option(
         "--strict", help="Warnings fail the check too.")] = False,
     base: Annotated[str | None, typer.Option(
@@ -44,8 +110,6 @@ def check(
     style = no_empty(style)
 
     def run() -> None:
-        import os
-
         from newsletter.check.report import FORMATTERS, REPORT_FORMATS
         from newsletter.check.run import check_paths
         from newsletter.entries.problems import Severity, has_errors, summary
@@ -56,18 +120,32 @@ def check(
 
             typer.echo(rule_table())
             return
-        if report_format not in REPORT_FORMATS:
-            raise UsageError(f"--format must be one of {', '.join(REPORT_FORMATS)}, "
-                             f"not '{report_format}'")
+        chosen = report_format or ("full" if _on_a_terminal() else "concise")
+        if chosen == "text":
+            chosen = "concise"
+        formats = ("full", "concise", *(f for f in REPORT_FORMATS if f != "text"))
+        if chosen not in formats:
+            raise UsageError(f"--format must be one of {', '.join(formats)}, not "
+                             f"'{report_format}'")
+        if color not in ("auto", "always", "never"):
+            raise UsageError(f"--color must be auto, always or never, not '{color}'")
         if jobs < 0:
             raise UsageError(f"--jobs must be 0 (one per CPU) or more, not {jobs}")
-        found, files = check_paths(paths or [Path(".")], style, base, use_cache=not no_cache,
-                                   jobs=jobs or os.cpu_count() or 1)
-        output = FORMATTERS[report_format](found)
-        if output or report_format in ("json", "sarif"):
-            typer.echo(output)
+        with _progress_bar() as progress:
+            found, files = check_paths(paths or [Path(".")], style, base,
+                                       use_cache=not no_cache,
+                                       jobs=jobs or os.cpu_count() or 1, progress=progress,
+                                       note=_note)
+        if chosen == "full":
+            from newsletter.check.terminal import print_frames
+
+            print_frames(found, sys.stdout, color=_colour(color))
+        else:
+            output = FORMATTERS["text" if chosen == "concise" else chosen](found)
+            if output or chosen in ("json", "sarif"):
+                typer.echo(output)
         # Machine formats keep stdout parseable; the summary goes to stderr there.
-        typer.echo(summary(found, files), err=report_format != "text")
+        typer.echo(summary(found, files), err=chosen not in ("full", "concise"))
         failing = has_errors(found) or (
             strict and any(p.severity is Severity.WARNING for p in found))
         if failing:

@@ -41,7 +41,6 @@ def new_issue(
 
     def run() -> None:
         from newsletter.create.new_issue import new_issue as create
-        from newsletter.create.new_issue import next_issue_number
         from newsletter.entries.loading import (
             find_publication_file,
             publication_defaults,
@@ -58,9 +57,12 @@ def new_issue(
         start = directory if directory.exists() else directory.parent
         chosen = load_style(style_name, templates_of(find_publication_file(start)))
         path = create(directory, chosen,
-                      number=number if number is not None else next_issue_number(directory),
+                      number=number,
                       date=_parse_date(date), title=title)
         typer.echo(f"created {path}")
-        typer.echo(f"next: fill it in, then 'newsletter add-paper {directory}'")
+        typer.echo(f"next: 'newsletter add-paper {directory} ...' for each paper; "
+                   f"'newsletter preview {directory}' shows the draft as you write it, and "
+                   "'newsletter check' lists what is still to fill in (warnings while "
+                   'status = "draft", errors once "published")')
 
     guarded(run)

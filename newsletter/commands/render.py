@@ -45,8 +45,8 @@ def render(
 
     def run() -> None:
         from newsletter.check.issue import check_with_style
-        from newsletter.entries.loading import find_issue_dirs, load_issue
-        from newsletter.entries.problems import has_errors
+        from newsletter.entries.loading import load_issue
+        from newsletter.entries.problems import has_errors, sort_problems
         from newsletter.errors import UsageError
         from newsletter.render import MailHeaders, render_document
         from newsletter.render.registry import issue_formats
@@ -54,27 +54,53 @@ def render(
         if output_format not in issue_formats():
             raise UsageError(f"--format must be one of {', '.join(issue_formats())}, "
                              f"not '{output_format}'")
-        issue_dirs = find_issue_dirs([directory])
-        if len(issue_dirs) != 1 or issue_dirs[0].resolve() != directory.resolve():
-            raise UsageError(f"{directory}: not an issue directory (no issue.toml in it)")
-        loaded = load_issue(directory)
+        issue_dir = _one_issue(directory)
+        loaded = load_issue(issue_dir)
         problems, chosen = check_with_style(loaded, style)
         if has_errors(problems) or chosen is None:
             _print_refusal(problems, loaded, chosen if style else None)
             named = f" in style '{style}'" if style else ""
-            fail(f"{directory}: cannot render{named}: fix the problems above first")
+            fail(f"{issue_dir}: cannot render{named}: fix the problems above first")
+        # A draft renders without what it still lacks: say what was left out.
+        for problem in sort_problems(problems):
+            if problem.rule == "incomplete":
+                typer.echo(problem.as_text(), err=True)
         document = render_document(loaded, chosen, output_format, headers=MailHeaders(
             subject=subject, sender=sender, recipients=recipients))
         if output is None:
             sys.stdout.buffer.write(document)
             sys.stdout.flush()
         else:
-            from newsletter.write.atomic import write_atomic
+            from newsletter.write.atomic import refuse_overwriting_inputs, write_atomic
 
-            write_atomic(output, document)
+            # --output issues/001/issue.toml must not turn the issue into Markdown.
+            refuse_overwriting_inputs(output, [
+                loaded.issue_path, *(source.path for source in loaded.paper_sources),
+                *([loaded.publication_source.path] if loaded.publication_source else []),
+                *loaded.template_dirs])
+            write_atomic(output, document, make_parents=True)
             typer.echo(f"wrote {output}", err=True)
 
     guarded(run)
+
+
+def _one_issue(path: Path) -> Path:
+    """The issue ``path`` names: the folder itself, or the issue an entry file belongs to.
+    A folder of several issues is refused with their names, to choose from."""
+    from newsletter.entries.loading import find_issue_dirs
+    from newsletter.entries.problems import display_path
+    from newsletter.errors import UsageError
+
+    found = find_issue_dirs([path])
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise UsageError(f"{display_path(path)}: not an issue directory (no issue.toml in it "
+                         "or below)")
+    names = [display_path(issue) for issue in found]
+    shown = ", ".join(names[-5:]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    raise UsageError(f"{display_path(path)} holds {len(found)} issues; render one of them: "
+                     f"{shown}")
 
 
 def _print_refusal(problems: "list[Problem]", loaded: "LoadedIssue",

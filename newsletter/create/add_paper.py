@@ -11,8 +11,9 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsletter.entries.identity import same_title_key, same_url_key
+from newsletter.entries.identity import link_key, same_text
 from newsletter.entries.loading import ISSUE_FILE, PAPERS_DIR, has_issue_file, paper_files
+from newsletter.entries.problems import Problem
 from newsletter.entries.styles import Style
 from newsletter.errors import NewsletterError, UsageError, WriteError
 from newsletter.write.atomic import create_new, directory_lock
@@ -38,15 +39,19 @@ def missing_for_style(fields: dict[str, Any], style: Style) -> list[str]:
     return [name for name in required if fields.get(name) in (None, "", [])]
 
 
-def read_metadata(path: Path) -> dict[str, Any]:
-    """Paper fields from a TOML or JSON file (an export from another tool, a template)."""
+def read_metadata(path: Path, aliases: dict[str, str] | None = None) -> dict[str, Any]:
+    """Paper fields from a TOML or JSON file (an export from another tool, a template),
+    under the paper's own field names. A wrong type or an unknown key is refused at the
+    file's line, as check would report it; ``aliases`` names the field a wrong key
+    probably meant (a flag's name, 'why' for 'why_it_matters')."""
     from newsletter.entries.tomlfile import parse, read_text
 
     text, problem = read_text(path)
     if text is None:
         assert problem is not None
         raise UsageError(problem.where())
-    if path.suffix.lower() == ".json":
+    is_json = path.suffix.lower() == ".json"
+    if is_json:
         import json
 
         try:
@@ -60,7 +65,55 @@ def read_metadata(path: Path) -> dict[str, Any]:
             raise UsageError(problem.where())
     if not isinstance(data, dict):
         raise UsageError(f"{path}: expected a table (object) of paper fields")
+    problems = _field_problems(path, text, data, is_json, aliases or {})
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise UsageError(problems[0].where() + more)
     return data
+
+
+def _field_problems(path: Path, text: str, data: dict[str, Any], is_json: bool,
+                    aliases: dict[str, str]) -> list[Problem]:
+    """What is wrong with the file's fields (a missing one is not: flags may give it)."""
+    from pydantic import ValidationError
+
+    from newsletter.entries.models import Paper
+    from newsletter.entries.positions import index_for
+    from newsletter.entries.validation import describe
+
+    try:
+        Paper.model_validate(data)
+        return []
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+    index = None if is_json else index_for(text)
+    found = []
+    for error in errors:
+        where, _, message, rule = describe(error, data, Paper)
+        if rule == "missing-key":
+            continue
+        if rule == "unknown-key" and where and str(where[0]) in aliases and len(where) == 1:
+            message = f"unknown key '{where[0]}'; did you mean '{aliases[str(where[0])]}'?"
+        if is_json:
+            line, column = _json_key_position(text, str(where[0]) if where else "")
+        else:
+            assert index is not None
+            spot = index.spot(where) if where else None
+            line, column = (1, 1) if spot is None else (
+                spot.key if error["type"] == "extra_forbidden" else spot.value)
+        found.append(Problem(path, line, column, message, rule))
+    return sorted(found, key=lambda problem: (problem.line, problem.column))
+
+
+def _json_key_position(text: str, key: str) -> tuple[int, int]:
+    """Line and column of a top-level key in a JSON text (its first appearance)."""
+    import json
+
+    at = text.find(json.dumps(key)) if key else -1
+    if at == -1:
+        return 1, 1
+    before = text[:at]
+    return before.count("\n") + 1, at - (before.rfind("\n") + 1) + 1
 
 
 def build_paper(fields: dict[str, Any]) -> Paper:
@@ -77,9 +130,10 @@ def build_paper(fields: dict[str, Any]) -> Paper:
 def ensure_new(issue_dir: Path, *, title: str | None, url: str | None) -> None:
     """Refuse a paper whose url or title is already in the issue (checked again on save)."""
     _, urls, titles = _existing(issue_dir)
-    if url is not None and same_url_key(url) in urls:
-        raise NewsletterError(f"{issue_dir}: a paper with url {url} is already in this issue")
-    if title is not None and same_title_key(title) in titles:
+    if url is not None and link_key(url) in urls:
+        raise NewsletterError(f"{issue_dir}: the paper at {url} is already in this issue "
+                              f"({link_key(url)})")
+    if title is not None and same_text(title) in titles:
         raise NewsletterError(f"{issue_dir}: a paper titled '{title}' is already in "
                               "this issue")
 
@@ -106,9 +160,9 @@ def _existing(issue_dir: Path) -> tuple[int, set[str], set[str]]:
         if source is None:
             continue
         if isinstance(source.data.get("url"), str):
-            urls.add(same_url_key(source.data["url"]))
+            urls.add(link_key(source.data["url"]))
         if isinstance(source.data.get("title"), str):
-            titles.add(same_title_key(source.data["title"]))
+            titles.add(same_text(source.data["title"]))
     return highest, urls, titles
 
 

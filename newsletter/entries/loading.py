@@ -65,6 +65,13 @@ class LoadedIssue:
         return self.directory / ISSUE_FILE
 
     @property
+    def is_draft(self) -> bool:
+        """Not yet published (``status = "draft"``, what new-issue writes, or no status):
+        what its style requires may still be missing."""
+        data = self.issue_source.data if self.issue_source is not None else {}
+        return data.get("status", "draft") != "published"
+
+    @property
     def template_dirs(self) -> tuple[Path, ...]:
         return templates_of(self.publication_source.path if self.publication_source else None)
 
@@ -125,8 +132,11 @@ def paper_files(directory: Path) -> list[Path]:
     return [papers / name for name in names]
 
 
-def _load(path: Path, model: type[M], loaded: LoadedIssue,
-          raw: bytes | None = None) -> tuple[Source | None, M | None]:
+def _load(path: Path, model: type[M], loaded: LoadedIssue, raw: bytes | None = None, *,
+          draft: bool | None = False) -> tuple[Source | None, M | None]:
+    """Read and validate one entry. In a ``draft`` (None: the file's own ``status`` says)
+    a key left empty ("" or []) is taken as not filled in yet, not as a wrong value: check
+    says what is still needed."""
     from newsletter.entries.tomlfile import read_toml
     from newsletter.entries.validation import validate
 
@@ -135,9 +145,61 @@ def _load(path: Path, model: type[M], loaded: LoadedIssue,
         assert problem is not None
         loaded.problems.append(problem)
         return None, None
-    value, problems = validate(source, model)  # type: ignore[type-var]
+    oversized = _over_budget(source.data)
+    if oversized:
+        # Refused before validation: the validators (and later Markdown) would pay for it.
+        loaded.problems.append(Problem(path, 1, 1, oversized, "too-long"))
+        return source, None
+    if draft is None:
+        draft = source.data.get("status", "draft") != "published"
+    checked = source
+    if draft and any(unfilled(value) for value in source.data.values()):
+        checked = Source(source.path, source.text,
+                         {k: v for k, v in source.data.items() if not unfilled(v)})
+    value, problems = validate(checked, model)  # type: ignore[type-var]
     loaded.problems.extend(problems)
     return source, value
+
+
+# What one entry file may hold: some thirty times a real paper's 1-2 KB, and little enough
+# that checking and rendering any accepted file stays under a second of CPU per format
+# (Markdown readers spend several microseconds a character on dense markup).
+TEXT_BUDGET = 50_000
+VALUES_BUDGET = 1_000
+
+
+def _over_budget(data: dict[str, Any]) -> str | None:
+    """Why a file holds more text than an entry can, or None."""
+    characters = values = 0
+    pending: list[Any] = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            characters += len(item)
+            values += 1
+        elif isinstance(item, dict):
+            characters += sum(len(key) for key in item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            values += len(item)
+            pending.extend(item)
+        if characters > TEXT_BUDGET or values > VALUES_BUDGET:
+            return (f"holds more than an entry can ({characters:,} characters of text in "
+                    f"{values:,} values so far; at most {TEXT_BUDGET:,} characters and "
+                    f"{VALUES_BUDGET:,} values): is this a pasted document?")
+    return None
+
+
+def unfilled(value: object) -> bool:
+    """A value not filled in yet: a blank string, or a list or table holding nothing else
+    (new-issue's placeholders: ``lede = ""``, ``[[sections]]`` with an empty title)."""
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list):
+        return all(unfilled(item) for item in value)
+    if isinstance(value, dict):
+        return all(unfilled(item) for item in value.values())
+    return False
 
 
 def load_publication(path: Path, loaded: LoadedIssue, raw: bytes | None = None) -> None:
@@ -156,8 +218,10 @@ class Publications:
     def find(self, directory: Path) -> Path | None:
         """The nearest newsletter.toml in ``directory`` or above, remembering every folder
         on the way up: the issues of a publication share their parents, so each is looked
-        at once."""
-        folder = os.path.realpath(directory)
+        at once. The way up is the path as written, not where its links lead: an issue
+        folder that is a link belongs to the publication it stands in (and is then refused
+        if it leads out of it; see ``outside``)."""
+        folder = os.path.abspath(directory)
         walked = []
         while folder not in self._by_folder:
             walked.append(folder)
@@ -178,7 +242,10 @@ class Publications:
     def load_into(self, path: Path, loaded: LoadedIssue, raw: bytes | None = None) -> None:
         if path not in self._loaded:
             alone = LoadedIssue(directory=path.parent)
-            load_publication(path, alone, raw)
+            if outside(path, root_of(path.parent)):
+                alone.problems.append(_outside_problem(path))
+            else:
+                load_publication(path, alone, raw)
             self._loaded[path] = alone
         alone = self._loaded[path]
         loaded.publication_source, loaded.publication = alone.publication_source, \
@@ -203,14 +270,41 @@ def load_issue(directory: Path, *, contents: Mapping[str, bytes] | None = None,
     publication_path = publications.find(directory)
     if publication_path is not None:
         publications.load_into(publication_path, loaded, contents.get(str(publication_path)))
+    root = root_of(publication_path.parent if publication_path else directory)
     issue_path = directory / ISSUE_FILE
+    if outside(issue_path, root):
+        loaded.problems.append(_outside_problem(issue_path))
+        return loaded
     loaded.issue_source, loaded.issue = _load(issue_path, Issue, loaded,
-                                              contents.get(str(issue_path)))
+                                              contents.get(str(issue_path)), draft=None)
+    draft = loaded.is_draft
     for path in paper_files(directory) if papers is None else papers:
-        source, paper = _load(path, Paper, loaded, contents.get(str(path)))
+        if outside(path, root):
+            loaded.problems.append(_outside_problem(path))
+            continue
+        source, paper = _load(path, Paper, loaded, contents.get(str(path)), draft=draft)
         if source is not None:
             loaded.paper_entries.append(LoadedPaper(source, paper))
     return loaded
+
+
+def root_of(folder: Path) -> str:
+    """The real path of a publication's folder (or of a lone issue's), which every file
+    read for it must resolve into."""
+    return os.path.realpath(folder)
+
+
+def outside(path: Path, root: str) -> bool:
+    """Whether ``path``, its links followed, leads out of ``root``: a paper that is a link
+    to ~/.ssh/config or to another repository is not the publication's to read."""
+    real = os.path.realpath(path)
+    return real != root and not real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _outside_problem(path: Path) -> Problem:
+    # The target is not named: its path would be shown in public CI annotations.
+    return Problem(path, 1, 1, "is a link that leads outside the publication; not read",
+                   "outside-publication")
 
 
 def has_issue_file(directory: Path) -> bool:
@@ -233,6 +327,11 @@ def _walk_for_issues(root: Path) -> Iterator[Path]:
             yield from _walk_for_issues(child)
 
 
+def _up(folder: Path) -> Path:
+    """The folder above, as a relative path stays relative: "." → "..", "a/papers" → "a"."""
+    return Path(os.path.normpath(os.path.join(folder, os.pardir)))
+
+
 def find_issue_dirs(paths: Iterable[Path]) -> list[Path]:
     """Issue directories named by, or found under, ``paths`` (files map to their issue)."""
     found: dict[Path, None] = {}
@@ -248,13 +347,16 @@ def find_issue_dirs(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if not os.path.lexists(path):
             raise UsageError(f"{path}: no such file or directory")
-        if path.is_dir() and path.name == PAPERS_DIR and has_issue_file(path.parent):
-            add(path.parent)
+        # Names are read off the absolute path: "." inside papers/, or "01-x.toml" there,
+        # must find their issue as "issues/001/papers" and its files do.
+        where = Path(os.path.abspath(path))
+        if path.is_dir() and where.name == PAPERS_DIR and has_issue_file(where.parent):
+            add(_up(path))
             continue
         if not path.is_dir():  # an entry file, or something broken standing in for one
             issue_dir = path.parent
-            if path.parent.name == PAPERS_DIR:
-                issue_dir = path.parent.parent
+            if where.parent.name == PAPERS_DIR:
+                issue_dir = _up(path.parent)
             if not has_issue_file(issue_dir) and path.name != ISSUE_FILE:
                 raise UsageError(f"{path}: not part of an issue (no {ISSUE_FILE} beside it)")
             add(issue_dir)

@@ -148,3 +148,10 @@ def load_style(name: str, extra_dirs: tuple[Path, ...] = ()) -> Style:
 
 def all_styles(extra_dirs: tuple[Path, ...] = ()) -> list[Style]:
     return [_cached_style(name, folder) for name, folder in style_folders(extra_dirs).items()]
+
+
+def forget_styles() -> None:
+    """Read the style folders and specs again on next use: a long-running preview calls
+    this after a save, since a publication may have changed its own styles."""
+    style_folders.cache_clear()
+    _cached_style.cache_clear()

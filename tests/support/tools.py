@@ -12,6 +12,7 @@ import subprocess
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import pytest
@@ -137,3 +138,9 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 BROWSER_INSTALL_HINT = "apt-get install chromium fonts-liberation; pip install '.[test]'"
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Debian's Chromium under Playwright; Playwright gives it a new temporary profile."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                      args=CHROMIUM_ARGS)
