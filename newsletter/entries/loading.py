@@ -145,11 +145,6 @@ def _load(path: Path, model: type[M], loaded: LoadedIssue, raw: bytes | None = N
         assert problem is not None
         loaded.problems.append(problem)
         return None, None
-    oversized = _over_budget(source.data)
-    if oversized:
-        # Refused before validation: the validators (and later Markdown) would pay for it.
-        loaded.problems.append(Problem(path, 1, 1, oversized, "too-long"))
-        return source, None
     if draft is None:
         draft = source.data.get("status", "draft") != "published"
     checked = source
@@ -159,35 +154,6 @@ def _load(path: Path, model: type[M], loaded: LoadedIssue, raw: bytes | None = N
     value, problems = validate(checked, model)  # type: ignore[type-var]
     loaded.problems.extend(problems)
     return source, value
-
-
-# What one entry file may hold: some thirty times a real paper's 1-2 KB, and little enough
-# that checking and rendering any accepted file stays under a second of CPU per format
-# (Markdown readers spend several microseconds a character on dense markup).
-TEXT_BUDGET = 50_000
-VALUES_BUDGET = 1_000
-
-
-def _over_budget(data: dict[str, Any]) -> str | None:
-    """Why a file holds more text than an entry can, or None."""
-    characters = values = 0
-    pending: list[Any] = [data]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            characters += len(item)
-            values += 1
-        elif isinstance(item, dict):
-            characters += sum(len(key) for key in item)
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            values += len(item)
-            pending.extend(item)
-        if characters > TEXT_BUDGET or values > VALUES_BUDGET:
-            return (f"holds more than an entry can ({characters:,} characters of text in "
-                    f"{values:,} values so far; at most {TEXT_BUDGET:,} characters and "
-                    f"{VALUES_BUDGET:,} values): is this a pasted document?")
-    return None
 
 
 def unfilled(value: object) -> bool:

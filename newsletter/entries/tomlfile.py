@@ -157,7 +157,8 @@ def _syntax_problem(path: Path, text: str, refusal: Exception) -> Problem:
         if message == "illegal character '\\n'":
             message = "the line ends inside a string: is a closing quote missing?"
         line, column = _clamp(text, exc.lineno or 1, exc.colno or 1)
-        if _CURLY_QUOTES.search(text.splitlines()[line - 1] if text else ""):
+        lines = text.splitlines()
+        if line <= len(lines) and _CURLY_QUOTES.search(lines[line - 1]):
             # Text pasted from a document or a chat keeps its typographic quotes.
             message += "; text goes in straight quotes (\"...\"), not curly ones (“...”)"
         return _problem(path, f"invalid TOML: {message}", "toml-syntax", line, column)
