@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import PROBLEM, Result, Run
+from tests.support.publication import paper as publication_paper
 
 ISSUE_DIR = "issue"
 PAPER = f"{ISSUE_DIR}/papers/01-paper.toml"
@@ -37,13 +38,7 @@ GOOD_PAPER = {
 def paper(**changes: str | None) -> str:
     """``GOOD_PAPER`` as TOML; a keyword replaces that key's raw TOML value in place (None
     drops the line) and a new key is added on the next line (line 7, 8, ...)."""
-    fields = dict(GOOD_PAPER)
-    for key, raw in changes.items():
-        if raw is None:
-            del fields[key]
-        else:
-            fields[key] = raw
-    return "".join(f"{key} = {raw}\n" for key, raw in fields.items())
+    return publication_paper(GOOD_PAPER, **changes)
 
 
 def write(path: Path, content: str | bytes) -> Path:
