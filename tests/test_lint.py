@@ -704,6 +704,18 @@ def test_base_with_a_file_name_that_is_not_utf8(run: Run, repo: Path) -> None:
     assert "published-changed" in result.stdout
 
 
+@needs_git
+def test_base_with_paths_in_two_repositories_is_a_usage_error(
+        run: Run, repo: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    other = tmp_path_factory.mktemp("other")
+    one_issue(other, paper())
+    git(other, "init", "--quiet")
+    result = run("check", "--base", "base", "issues", str(other))
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert "is not in the repository at" in result.stderr
+
+
 # ---------------------------------------------------------------------------- the cache and --jobs
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -95,22 +96,27 @@ def test_every_example_renders_as_email_with_no_flags(run: Run, style: str) -> N
     assert message["From"] and message["Subject"]
 
 
-def test_an_email_without_recipients_has_no_to_header(run: Run, example: object) -> None:
-    copy = example("weekly")  # type: ignore[operator]
+def _weekly_without(example: Callable[[str], Path], prefix: str) -> Path:
+    """A copy of the weekly example whose newsletter.toml lacks the lines ``prefix`` starts."""
+    copy = example("weekly")
     publication = copy / "newsletter.toml"
     publication.write_text("\n".join(line for line in publication.read_text().splitlines()
-                                     if not line.startswith("email_to")) + "\n")
+                                     if not line.startswith(prefix)) + "\n")
+    return copy
+
+
+def test_an_email_without_recipients_has_no_to_header(
+        run: Run, example: Callable[[str], Path]) -> None:
+    copy = _weekly_without(example, "email_to")
     result = run("render", str(copy), "--format", "email")
     assert result.exit_code == 0, result.stderr
     message = email.message_from_string(result.stdout, policy=email.policy.default)
     assert message["To"] is None and message["From"]
 
 
-def test_an_email_without_a_sender_is_refused_in_one_line(run: Run, example: object) -> None:
-    copy = example("weekly")  # type: ignore[operator]
-    publication = copy / "newsletter.toml"
-    publication.write_text("\n".join(line for line in publication.read_text().splitlines()
-                                     if not line.startswith("email_")) + "\n")
+def test_an_email_without_a_sender_is_refused_in_one_line(
+        run: Run, example: Callable[[str], Path]) -> None:
+    copy = _weekly_without(example, "email_")
     result = run("render", str(copy), "--format", "email")
     assert result.exit_code == 2
     assert result.stderr.strip() == ("newsletter: error: the email format needs a sender: "

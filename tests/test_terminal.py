@@ -112,9 +112,8 @@ def test_no_color_is_honoured_on_a_terminal(broken: Path) -> None:
 
 
 def test_in_ci_a_terminal_still_gets_one_line_each(broken: Path) -> None:
-    pid_env = {"CI": "true"}
     done = subprocess.run(newsletter_argv("check", "weekly"), cwd=broken.parent,
-                          env=child_env(**pid_env), capture_output=True, text=True)
+                          env=child_env(CI="true"), capture_output=True, text=True)
     assert PROBLEM.match(done.stdout.splitlines()[0])
 
 
