@@ -4,6 +4,7 @@ Imports the CLI inside ``main``: Ctrl-C while typer is still being imported then
 run quietly with status 130, like Ctrl-C anywhere else, instead of with a traceback.
 """
 
+import signal
 import sys
 
 
@@ -13,7 +14,12 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("newsletter: error: interrupted; nothing was written\n")
         sys.exit(130)
-    run()
+    try:
+        run()
+    finally:
+        # The command is done and the interpreter is shutting down (joining threads,
+        # flushing): a Ctrl-C now has nothing left to stop, only a traceback to print.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 if __name__ == "__main__":
