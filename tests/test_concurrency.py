@@ -25,7 +25,7 @@ import pytest
 
 from tests.support.cli import Cli, Result, check_output, one_line_error
 from tests.support.paths import EXAMPLES
-from tests.support.processes import fork_gated, warm_imports
+from tests.support.processes import fork_gated, warm_imports, where_stuck
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
 
@@ -70,7 +70,12 @@ def run_together(issue: Path, argvs: list[list[str]], *, watch: bool) -> list[Re
         os.write(write_end, b"go" * len(pids))  # one byte per writer: all start now
         cli, checks, deadline = Cli(), 0, time.monotonic() + TIMEOUT
         while len(codes) < len(pids):
-            assert time.monotonic() < deadline, "the writers did not finish"
+            if time.monotonic() > deadline:
+                waiting = [pid for pid in pids if pid not in codes]
+                pytest.fail(f"{len(waiting)} of {len(pids)} writers did not finish in "
+                            f"{TIMEOUT} s ({checks} checks ran meanwhile):\n"
+                            + where_stuck(waiting, outputs,
+                                          [str(pids.index(pid)) for pid in waiting]))
             for pid in pids:
                 if pid not in codes:
                     done, status = os.waitpid(pid, os.WNOHANG)

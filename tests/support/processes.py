@@ -14,6 +14,8 @@ Two kinds of child:
 
 from __future__ import annotations
 
+import contextlib
+import faulthandler
 import importlib
 import os
 import signal
@@ -207,6 +209,8 @@ def fork_gated(args: Sequence[str], cwd: Path, gate: int, output: Path) -> int:
         sys.stdin = open(os.devnull)  # noqa: SIM115 - the child exits without closing
         sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
         sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+        # A writer that seems stuck can be asked where it is: SIGUSR1 prints its stack.
+        faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
         from newsletter.cli import main
 
         sys.argv = ["newsletter", *args]
@@ -219,3 +223,24 @@ def fork_gated(args: Sequence[str], cwd: Path, gate: int, output: Path) -> int:
         sys.stderr.flush()
     finally:
         os._exit(code)
+
+
+def where_stuck(pids: Sequence[int], outputs: Path, names: Sequence[str]) -> str:
+    """For children of ``fork_gated`` that have not ended: their kernel state and wait
+    channel, and the Python stack each prints on SIGUSR1 (into its ``.err`` file)."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGUSR1)
+    time.sleep(1.0)
+    lines = []
+    for pid, name in zip(pids, names, strict=True):
+        proc = Path("/proc") / str(pid)
+        state = wchan = "?"
+        with contextlib.suppress(OSError):
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            wchan = (proc / "wchan").read_text()
+        stack = ""
+        with contextlib.suppress(OSError):
+            stack = (outputs / f"{name}.err").read_text(encoding="utf-8", errors="replace")
+        lines.append(f"writer {name} (pid {pid}): state {state}, waiting in {wchan}\n{stack}")
+    return "\n".join(lines)
