@@ -28,7 +28,8 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in (
     Rule("file-unreadable", _E, "The path is a directory, a broken link or unreadable."),
     Rule("outside-publication", _E,
          "A link that leads out of the publication: its target is not read."),
-    Rule("file-too-large", _E, "Over 1 MB is not an entry (a pasted PDF or log)."),
+    Rule("file-too-large", _E, "Over 1 MB, 1,000 list items or 10,000 Markdown markup "
+         "characters is not an entry (a pasted PDF or log, or text made to stall rendering)."),
     Rule("wrong-type", _E, "Values are never coerced: a quoted number is a mistake."),
     Rule("unknown-key", _E, "A key the model does not have is usually a typo."),
     Rule("missing-key", _E, "A key every file of its kind needs is missing."),

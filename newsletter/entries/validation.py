@@ -10,6 +10,7 @@ import datetime as dt
 import difflib
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from newsletter.entries.budget import too_many_items, too_much_markup
 from newsletter.entries.positions import dotted, index_for, resolve
 from newsletter.entries.problems import Problem
 from newsletter.entries.tomlfile import Source
@@ -131,10 +132,21 @@ def validate(source: Source, model: type[M]) -> tuple[M | None, list[Problem]]:
     """The model built from ``source.data``, or None and every problem found."""
     from pydantic import ValidationError
 
-    try:
-        return model.model_validate(source.data), []
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False)
+    # Markup first: validating costly text would cost as much as rendering it. Items only
+    # once every value is right: they are cheap to validate, and a file of many wrong
+    # values is worth a message for each.
+    over = too_much_markup(source.data)
+    if over is None:
+        try:
+            value = model.model_validate(source.data)
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+        else:
+            over = too_many_items(source.data)
+            if over is None:
+                return value, []
+    if over is not None:
+        return None, [_too_large(source, *over)]
     index = index_for(source.text)
     problems = []
     for error in errors:
@@ -154,8 +166,17 @@ def validation_messages(data: dict[str, Any], model: type[BaseModel]) -> list[st
     """Messages for data that did not come from a file (flags, prompts, imports)."""
     from pydantic import ValidationError
 
-    try:
-        model.model_validate(data)
-    except ValidationError as exc:
-        return [describe(error, data, model)[2] for error in exc.errors(include_url=False)]
-    return []
+    over = too_much_markup(data)
+    if over is None:
+        try:
+            model.model_validate(data)
+        except ValidationError as exc:
+            return [describe(error, data, model)[2] for error in exc.errors(include_url=False)]
+        over = too_many_items(data)
+    return [] if over is None else [f"{dotted(over[0])} {over[1]}"]
+
+
+def _too_large(source: Source, path: tuple[Any, ...], message: str) -> Problem:
+    spot = index_for(source.text).spot(path)
+    line, column = spot.value if spot else (1, 1)
+    return Problem(source.path, line, column, f"{dotted(path)} {message}", "file-too-large")

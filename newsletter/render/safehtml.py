@@ -11,6 +11,8 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from newsletter.entries.budget import MARKUP_CHARACTERS
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
@@ -53,10 +55,9 @@ def is_safe_url(url: str) -> bool:
     return bool(sep) and scheme.lower() in SAFE_SCHEMES and not any(c.isspace() for c in url)
 
 
-# Characters that start inline Markdown (escapes, code, emphasis, links, autolinks,
-# entities, strikethrough) or that HTML escapes. Text with none of them, and nothing
-# unprintable, comes out of markdown-it and nh3 as it went in.
-_MARKUP_CHARS = re.compile(r"[\\`*_\[\]<>!&~]")
+# Text with none of these, and nothing unprintable, comes out of markdown-it and nh3 as it
+# went in.
+_MARKUP_CHARS = re.compile(f"[{re.escape(MARKUP_CHARACTERS)}]")
 
 
 def inline_html(text: str) -> str:
