@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,15 @@ from typer.testing import CliRunner
 from newsletter.cli import app
 from tests.support.cli import Result, Run
 from tests.support.paths import EXAMPLES
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let Ctrl-C reach the commands the tests start, as a terminal's does. A suite started
+    as a background job of a shell without job control (``cmd &`` in a script, nohup)
+    inherits SIGINT ignored, passes it to every child, and the tests that press Ctrl-C
+    would see commands that cannot be interrupted (every one of three loaded runs did)."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True, scope="session")
