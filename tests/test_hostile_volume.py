@@ -35,7 +35,10 @@ from tests.support.paths import EXAMPLES
 
 STYLES = tuple(style for style in all_styles() if (EXAMPLES / style.name).is_dir())
 EMAIL_ARGS = ("--from", "Ed <ed@example.com>", "--to", "list@example.com")
-CPU_GUARD = 1.0  # seconds per command: a normal issue takes a few hundredths
+CPU_GUARD = 1.0  # seconds per command, idle: a normal issue takes a few hundredths
+# The same bound on a machine shared with other jobs, where CPU time stretches (two cores
+# sharing caches): still far below the 8-13 s these inputs once cost.
+LOADED_GUARD = 1.5 * CPU_GUARD
 
 
 def _strings(data: dict[str, Any]) -> Iterator[str]:
@@ -133,16 +136,20 @@ def filled_issue(tmp_path: Path, style: str, filling: str, *, over: int = 0) -> 
     return issue, paper.name
 
 
-def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+def timed(action: Callable[[], Any], runs: int = 3) -> tuple[float, Any]:
     """CPU seconds of ``action``, as a fresh ``newsletter`` process would spend them: what
     earlier tests left in this process is frozen out of the garbage collector's way (each
-    full collection walks every object alive, and markdown-it makes many)."""
+    full collection walks every object alive, and markdown-it makes many). The least of a
+    few runs: on two cores shared with other jobs, one run's CPU time grew threefold."""
     gc.collect()
     gc.freeze()
     try:
-        started = time.process_time()
-        result = action()
-        return time.process_time() - started, result
+        spent = []
+        for _ in range(runs):
+            started = time.process_time()
+            result = action()
+            spent.append(time.process_time() - started)
+        return min(spent), result
     finally:
         gc.unfreeze()
 
@@ -156,11 +163,13 @@ def _cases() -> Iterator[Any]:
 @pytest.mark.parametrize(("style", "filling"), list(_cases()))
 def test_a_file_at_its_caps_checks_and_renders_within_a_second(
         run: Run, tmp_path: Path, style: str, filling: str) -> None:
+    """Idle, the worst of these takes 0.38 s of CPU (html) and 0.82 s (email: two renders).
+    The guard is ``LOADED_GUARD``: at a load of 6 on two cores one 0.38 s render took 1.08 s."""
     filled_issue(tmp_path, style, filling)
     run("render", style, "--format", "text")  # warm: imports, templates, style files
 
     spent, checked = timed(lambda: run("check", "--no-cache", style))
-    assert spent < CPU_GUARD, f"check took {spent:.2f} s of CPU"
+    assert spent < LOADED_GUARD, f"check took {spent:.2f} s of CPU"
     if filling in REFUSED:
         assert checked.exit_code == 1
         assert REFUSED[filling] in checked.stdout
@@ -173,7 +182,7 @@ def test_a_file_at_its_caps_checks_and_renders_within_a_second(
         spent, rendered = timed(lambda args=args: run(*args))  # type: ignore[misc]
         assert rendered.exit_code == 0, rendered.stderr[-2000:]
         # An email is its HTML and its text part: two renders, each held to the guard.
-        guard = 2 * CPU_GUARD if output_format == "email" else CPU_GUARD
+        guard = 2 * LOADED_GUARD if output_format == "email" else LOADED_GUARD
         assert spent < guard, f"render --format {output_format} took {spent:.2f} s of CPU"
 
 
@@ -191,7 +200,7 @@ def test_hundreds_of_costly_bullets_are_refused_at_once(
 
     spent, checked = timed(lambda: run("check", "--no-cache", "weekly"))
 
-    assert spent < CPU_GUARD, f"check took {spent:.2f} s of CPU"
+    assert spent < LOADED_GUARD, f"check took {spent:.2f} s of CPU"
     assert checked.exit_code == 1
     errors = [line for line in output_lines(checked.stdout)[:-1] if ": error: " in line]
     assert len(errors) == 1, errors[:3]

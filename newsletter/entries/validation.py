@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from newsletter.entries.budget import too_many_items, too_much_markup
+from newsletter.entries.budget import may_exceed, too_many_items, too_much_markup
 from newsletter.entries.positions import dotted, index_for, resolve
 from newsletter.entries.problems import Problem
 from newsletter.entries.tomlfile import Source
@@ -135,14 +135,16 @@ def validate(source: Source, model: type[M]) -> tuple[M | None, list[Problem]]:
     # Markup first: validating costly text would cost as much as rendering it. Items only
     # once every value is right: they are cheap to validate, and a file of many wrong
     # values is worth a message for each.
-    over = too_much_markup(source.data)
+    much_markup, many_items = may_exceed(source.text)
+    over = too_much_markup(source.data) if much_markup else None
     if over is None:
         try:
             value = model.model_validate(source.data)
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
         else:
-            over = too_many_items(source.data)
+            if many_items:
+                over = too_many_items(source.data)
             if over is None:
                 return value, []
     if over is not None:
