@@ -30,7 +30,7 @@ from newsletter.entries.budget import MAX_LIST_ITEMS, MAX_MARKUP_CHARACTERS, mar
 from newsletter.entries.models import ITEM_MAX
 from newsletter.entries.styles import all_styles
 from newsletter.entries.tomlfile import MAX_FILE_BYTES
-from tests.support.cli import PROBLEM, Run, output_lines
+from tests.support.cli import PROBLEM, Run, one_line_error, output_lines
 from tests.support.paths import EXAMPLES
 
 STYLES = tuple(style for style in all_styles() if (EXAMPLES / style.name).is_dir())
@@ -235,3 +235,21 @@ def test_one_over_the_caps_is_refused_at_the_value_that_crossed(
     assert int(error["col"]) == lines[row - 1].index('"') + 1
     assert rendered.exit_code == 1
     assert rendered.stdout == ""
+
+
+def test_add_paper_refuses_flags_over_the_markup_cap_and_writes_nothing(
+        run: Run, tmp_path: Path) -> None:
+    issue = tmp_path / "weekly"
+    shutil.copytree(EXAMPLES / "weekly", issue, ignore=shutil.ignore_patterns(".newsletter-cache"))
+    before = sorted(p.name for p in (issue / "papers").iterdir())
+    findings = [arg for _ in range(MAX_MARKUP_CHARACTERS // ITEM_MAX + 1)
+                for arg in ("--finding", "[" * ITEM_MAX)]
+
+    result = run("add-paper", "weekly", "--title", "Bracketed", "--url",
+                 "https://example.org/bracketed", "--score", "7", "--summary", "Plain.",
+                 *findings, "--application", "None.")
+
+    assert result.exit_code == 1
+    error = one_line_error(result)
+    assert f"key_findings[{MAX_MARKUP_CHARACTERS // ITEM_MAX}] takes the file over" in error
+    assert sorted(p.name for p in (issue / "papers").iterdir()) == before

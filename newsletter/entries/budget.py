@@ -7,11 +7,11 @@ cheap in any amount (it takes a shortcut around the Markdown parser). What costs
 * list items: each is a turn of a template loop in every format, and its own Markdown
   parse (150,000 one-letter bullets in one 750 KB paper rendered as email in ~4 s);
 * Markdown markup characters: CommonMark matches brackets and emphasis delimiters one by
-  one, ~10-25 µs each in markdown-it, so 400 bullets of 2,000 '[' each took 13 s.
+  one, ~10-35 µs each in markdown-it, so 400 bullets of 2,000 '[' each took 13 s.
 
 A real paper holds tens of list items and a few hundred markup characters; the caps are
 far above that and keep the worst accepted file at a few tenths of a second per format
-(tests/test_hostile_text.py holds that).
+(tests/test_hostile_volume.py holds that).
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ MAX_MARKUP_CHARACTERS = 10_000
 # autolinks, entities, strikethrough) or that HTML escapes; render.safehtml takes the
 # parser's shortcut for text without them.
 MARKUP_CHARACTERS = "\\`*_[]<>!&~"
-
-
 _MARKUP_BYTES = MARKUP_CHARACTERS.encode()
 
 
@@ -41,10 +39,8 @@ def may_exceed(text: str) -> tuple[bool, bool]:
     values hold no more markup characters than the file does, and a list of n items is
     written with n - 1 commas and a '[': a file within both (every real one) needs no walk
     of its values, which would cost as much as validating them. A few microseconds."""
-    encoded = text.encode("utf-8", "surrogatepass")
-    markup = len(encoded) - len(encoded.translate(None, _MARKUP_BYTES))
-    return (markup > MAX_MARKUP_CHARACTERS,
-            encoded.count(b",") + encoded.count(b"[") > MAX_LIST_ITEMS)
+    return (markup_in(text) > MAX_MARKUP_CHARACTERS,
+            text.count(",") + text.count("[") > MAX_LIST_ITEMS)
 
 
 def _values(data: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], Any]]:
@@ -61,8 +57,8 @@ def _values(data: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], Any]]:
 
 def too_much_markup(data: dict[str, Any]) -> tuple[tuple[Any, ...], str] | None:
     """The path of the text that takes the file over ``MAX_MARKUP_CHARACTERS``, and the
-    message; None within the cap. Cheap (a count per character) and meant to run before
-    validation, whose link check parses Markdown: refused text costs a parse as well."""
+    message; None within the cap. Meant to run before validation, whose link check parses
+    Markdown: refused text costs a parse as well."""
     markup = 0
     for path, value in _values(data):
         if isinstance(value, str):
