@@ -6,3 +6,7 @@ imported here, so ``newsletter --help`` stays fast.
 """
 
 __version__ = "0.1.0"
+
+# The name to pip-install: PyPI's `newsletter` is an unrelated project.
+DISTRIBUTION = "newsletter-composer"
+HOMEPAGE = "https://pypi.org/project/newsletter-composer/"

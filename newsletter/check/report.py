@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from newsletter import __version__
-from newsletter.check.rules import RULES
 from newsletter.entries.problems import (
     Problem,
     Severity,
@@ -16,7 +14,6 @@ from newsletter.entries.problems import (
 )
 
 REPORT_FORMATS = ("text", "json", "github", "sarif")
-_SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 # Every path and message is passed through ``printable``: a file's name and what it says
@@ -26,15 +23,6 @@ _SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 def _uri(path: Path) -> str:
     return printable(Path(relative_path(path)).as_posix())
-
-
-def _sarif_uri(path: Path) -> str:
-    import os
-    from urllib.parse import quote
-
-    # A URI reference made from the name's bytes: spaces, controls and non-ASCII are
-    # percent-encoded, and a name that is not UTF-8 keeps its real bytes (%FF).
-    return quote(os.fsencode(Path(relative_path(path)).as_posix()))
 
 
 def as_json(problems: list[Problem]) -> str:
@@ -69,39 +57,14 @@ def as_github(problems: list[Problem]) -> str:
     return "\n".join(lines)
 
 
-def as_sarif(problems: list[Problem]) -> str:
-    used = sorted({p.rule for p in problems} | set(RULES))
-    rules = [{
-        "id": rule_id,
-        "shortDescription": {"text": RULES[rule_id].summary if rule_id in RULES else rule_id},
-        "defaultConfiguration": {"level": RULES[rule_id].severity.value
-                                 if rule_id in RULES else "error"},
-    } for rule_id in used]
-    results = [{
-        "ruleId": p.rule,
-        "ruleIndex": used.index(p.rule),
-        "level": p.severity.value,
-        "message": {"text": printable(p.message)},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": _sarif_uri(p.path)},
-            "region": {"startLine": p.line, "startColumn": p.column},
-        }}],
-    } for p in sort_problems(problems)]
-    log = {
-        "$schema": _SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "newsletter", "version": __version__,
-                                "informationUri": "https://pypi.org/project/newsletter/",
-                                "rules": rules}},
-            "results": results,
-        }],
-    }
-    return json.dumps(log, indent=2, ensure_ascii=False)
-
-
 def as_text(problems: list[Problem]) -> str:
     return "\n".join(p.as_text() for p in sort_problems(problems))
+
+
+def as_sarif(problems: list[Problem]) -> str:
+    from newsletter.check.sarif import sarif_log
+
+    return sarif_log(problems)
 
 
 FORMATTERS = {"text": as_text, "json": as_json, "github": as_github, "sarif": as_sarif}

@@ -5,49 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from newsletter.create.precommit import PRE_COMMIT, pre_commit_yaml
+from newsletter.create.workflow import WORKFLOW, workflow_yaml
 from newsletter.entries.schema import KINDS, SCHEMA_DIR, schema_json
 from newsletter.errors import NewsletterError
 from newsletter.write.atomic import create_new, write_atomic
-
-WORKFLOW = ".github/workflows/newsletter.yml"
-PRE_COMMIT = ".pre-commit-config.yaml"
-
-_WORKFLOW_TEXT = """\
-# Checks every entry on each pull request; problems appear on the diff at their line.
-name: newsletter
-on:
-  pull_request:
-  push:
-    branches: [main]
-jobs:
-  check:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          fetch-depth: 0  # --base needs the history to see edits to published issues
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.12"
-      - name: Install newsletter
-        run: python -m pip install {install_spec}
-      - name: Check entries
-        env:
-          BASE: ${{{{ github.base_ref }}}}  # set on pull requests only
-        run: newsletter check --format github ${{BASE:+--base "origin/$BASE"}}
-"""
-
-_PRE_COMMIT_TEXT = """\
-# Runs 'newsletter check' on the entries a commit touches (pre-commit install to enable).
-repos:
-  - repo: local
-    hooks:
-      - id: newsletter-check
-        name: newsletter check
-        entry: newsletter check
-        language: system
-        files: ^issues/.*\\.toml$
-"""
 
 
 def publication_toml(name: str, style: str) -> str:
@@ -104,8 +66,8 @@ def init_publication(directory: Path, *, name: str, style: str, force: bool,
     an init interrupted halfway (a SIGKILL, a full disk) completes when run again."""
     files = {
         Path("newsletter.toml"): publication_toml(name, style),
-        Path(WORKFLOW): _WORKFLOW_TEXT.format(install_spec=install_spec),
-        Path(PRE_COMMIT): _PRE_COMMIT_TEXT,
+        Path(WORKFLOW): workflow_yaml(install_spec),
+        Path(PRE_COMMIT): pre_commit_yaml(),
         Path("issues/.gitkeep"): "",
         **{Path(SCHEMA_DIR) / f"{kind}.schema.json": schema_json(kind) for kind in KINDS},
     }
