@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 
 import newsletter.check.lint
+from newsletter import DISTRIBUTION
+from newsletter.create.install import running_install
 from tests.support.cli import PROBLEM, Result, Run
 from tests.support.paths import REPO
 
@@ -26,7 +28,7 @@ WORKFLOW = ".github/workflows/newsletter.yml"
 PRE_COMMIT = ".pre-commit-config.yaml"
 SCHEMAS = ("schemas/paper.schema.json", "schemas/issue.schema.json",
            "schemas/publication.schema.json")
-CREATED = ("newsletter.toml", WORKFLOW, PRE_COMMIT, "issues/.gitkeep", *SCHEMAS)
+CREATED = ("newsletter.toml", WORKFLOW, PRE_COMMIT, "issues/.gitkeep", ".taplo.toml", *SCHEMAS)
 
 
 @pytest.fixture(autouse=True)
@@ -89,7 +91,7 @@ def test_a_name_that_needs_escaping_survives(run: Run, tmp_path: Path) -> None:
 def test_schemas_are_those_of_the_schema_command(run: Run, pub: Path, kind: str) -> None:
     written = (pub / f"schemas/{kind}.schema.json").read_text(encoding="utf-8")
     assert written == run("schema", kind).stdout
-    assert json.loads(written)["$id"] == f"{kind}.schema.json"
+    assert json.loads(written)["$id"].endswith(f":{kind}.schema.json")  # absolute: a URN
 
 
 def test_workflow_runs_check_with_github_annotations(pub: Path) -> None:
@@ -102,7 +104,9 @@ def test_workflow_runs_check_with_github_annotations(pub: Path) -> None:
         "actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0  # --base needs the history
     install = next(step for step in steps if "pip install" in step.get("run", ""))
-    assert install["run"].split()[-1] == "newsletter"
+    # This project's distribution (PyPI's 'newsletter' is another project), as installed.
+    assert install["run"].split()[-1] == running_install().spec
+    assert install["run"].split()[-1].startswith(DISTRIBUTION)
     check = next(step for step in steps if "newsletter check" in step.get("run", ""))
     assert "newsletter check --format github" in check["run"]
     assert "--base" in check["run"]
@@ -110,9 +114,10 @@ def test_workflow_runs_check_with_github_annotations(pub: Path) -> None:
 
 
 def test_workflow_install_spec(run: Run, tmp_path: Path) -> None:
-    assert init(run, "--install", "newsletter==0.1.0").exit_code == 0
+    assert init(run, "--install", "newsletter-composer==0.1.0").exit_code == 0
     steps = load_yaml(tmp_path / "pub" / WORKFLOW)["jobs"]["check"]["steps"]
-    assert any(step.get("run") == "python -m pip install newsletter==0.1.0" for step in steps)
+    assert any(step.get("run") == "python -m pip install newsletter-composer==0.1.0\n"
+               for step in steps)
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
@@ -139,11 +144,13 @@ def test_pre_commit_config_runs_check_on_issue_files(pub: Path) -> None:
     assert hook["id"] == "newsletter-check"
     assert hook["entry"] == "newsletter check"
     assert hook["language"] == "system"
+    assert (hook["pass_filenames"], hook["require_serial"]) == (True, True)
     files = re.compile(hook["files"])
-    for path in ("issues/001/issue.toml", "issues/001/papers/01-sparse.toml"):
+    for path in ("issues/001/issue.toml", "issues/001/papers/01-sparse.toml",
+                 "newsletter.toml", "templates/weekly/issue.md.j2"):
         assert files.search(path), path
-    for path in ("newsletter.toml", "issues/001/notes.md", "schemas/paper.schema.json",
-                 "docs/issues/x.md"):
+    for path in ("issues/001/notes.md", "schemas/paper.schema.json", "docs/issues/x.md",
+                 "site/newsletter.toml", "site/templates/index.html", "newsletter.toml.bak"):
         assert not files.search(path), path
 
 
@@ -154,12 +161,14 @@ def test_the_repositorys_own_pre_commit_hook(run: Run) -> None:
     assert hook["entry"] == "newsletter check"
     assert hook["pass_filenames"] is True
     assert hook["language"] == "python"
+    assert hook["require_serial"] is True
     files = re.compile(hook["files"])
     for path in ("issues/012/issue.toml", "issues/012/papers/01-a.toml",
-                 "site/issues/012/papers/01-a.toml"):
+                 "site/issues/012/papers/01-a.toml", "newsletter.toml", "site/newsletter.toml",
+                 "templates/weekly/issue.md.j2", "site/templates/weekly/style.toml"):
         assert files.search(path), path
-    for path in ("newsletter.toml", "issues/012/notes.md", "myissues/012/issue.toml",
-                 "issues/012/issue.toml.bak", "papers/01-a.toml"):
+    for path in ("issues/012/notes.md", "myissues/012/issue.toml", "mynewsletter.toml",
+                 "issues/012/issue.toml.bak", "papers/01-a.toml", "newsletter.toml.bak"):
         assert not files.search(path), path
 
 
@@ -173,7 +182,8 @@ def test_init_twice_keeps_every_file_and_says_so(run: Run, pub: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[0] == ("kept pub/newsletter.toml (it exists; --force "
                                              "replaces it)")
-    assert sum(line.startswith("kept pub/") for line in result.stdout.splitlines()) == 7
+    assert sum(line.startswith("kept pub/") for line in result.stdout.splitlines()) == len(
+        CREATED)
     assert "created" not in result.stdout
     assert snapshot(pub) == before
 
@@ -344,5 +354,8 @@ def test_a_broken_entry_shows_at_its_line_in_every_format(run: Run, tmp_path: Pa
     [found] = json.loads(sarif_result.stdout)["runs"][0]["results"]
     assert (found["ruleId"], found["level"], found["message"]["text"]) == (
         "invalid-value", "error", message)
-    assert found["locations"][0]["physicalLocation"] == {
-        "artifactLocation": {"uri": path}, "region": {"startLine": line, "startColumn": column}}
+    url_line = broken.read_text(encoding="utf-8").splitlines()[line - 1]
+    assert found["locations"][0]["physicalLocation"] == {  # the region: the whole url value
+        "artifactLocation": {"uri": path}, "region": {
+            "startLine": line, "startColumn": column, "endLine": line,
+            "endColumn": len(url_line) + 1}}

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
+from newsletter.check.rules import RULES
 from newsletter.entries.models import MODELS
 from tests.support.cli import Run
-from tests.support.paths import EXAMPLES, STYLES
+from tests.support.paths import EXAMPLES, STYLES, TEMPLATES
 
 KINDS = ("paper", "issue", "publication")
 
@@ -74,7 +77,10 @@ def validator(run: Run, kind: str) -> Any:
 def test_schema_is_json_schema_of_the_model(run: Run, kind: str) -> None:
     loaded = schema(run, kind)
     assert loaded["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert loaded["$id"] == f"{kind}.schema.json"
+    # Absolute, as Taplo (Even Better TOML) needs: it refuses a relative $id outright.
+    parts = urlsplit(loaded["$id"])
+    assert parts.scheme and not parts.fragment, loaded["$id"]
+    assert loaded["$id"].endswith(f"{kind}.schema.json")
     assert loaded["type"] == "object"
     assert loaded["additionalProperties"] is False  # unknown keys are errors
     assert loaded["description"]
@@ -97,6 +103,10 @@ def test_every_property_has_a_description(run: Run, kind: str) -> None:
     ("paper", {"title"}), ("issue", {"number", "date"}), ("publication", {"name"})])
 def test_required_keys(run: Run, kind: str, required: set[str]) -> None:
     assert set(schema(run, kind)["required"]) == required
+
+
+def test_each_kind_has_its_own_id(run: Run) -> None:
+    assert len({schema(run, kind)["$id"] for kind in KINDS}) == len(KINDS)
 
 
 def test_schema_without_a_kind_is_the_paper_schema(run: Run) -> None:
@@ -154,7 +164,7 @@ def test_a_broken_paper_is_rejected(run: Run, change: dict[str, Any], where: str
 
 @pytest.mark.parametrize("change", [
     {"number": 0}, {"number": "3"}, {"date": "19 April 2026"}, {"status": "sent"},
-    {"sections": [{"intro": "No title"}]}, {"colour": "red"},
+    {"sections": [{"intro": "No title"}]}, {"colour": "red"}, {"style": "weekley"},
 ])
 def test_a_broken_issue_is_rejected(run: Run, change: dict[str, Any]) -> None:
     issue = read(EXAMPLES / "pulse/issue.toml")
@@ -167,7 +177,11 @@ def test_a_broken_issue_is_rejected(run: Run, change: dict[str, Any]) -> None:
     {"check": {"rules": {"covered-before": "fatal"}}},
     {"check": {"counts": {"key_findings": [3]}}},
     {"check": {"budgets": {"summary_words": 0}}},
-    {"name": 3},
+    {"check": {"rules": {"covered-befor": "error"}}},   # a misspelt rule id
+    {"check": {"rules": {"toml-syntax": "off"}}},       # a rule that is not configurable
+    {"check": {"budgets": {"sumary_words": 100}}},
+    {"check": {"counts": {"key_findngs": [4, 5]}}},
+    {"name": 3}, {"style": "weekley"},
 ])
 def test_a_broken_publication_is_rejected(run: Run, change: dict[str, Any]) -> None:
     publication = read(EXAMPLES / "weekly/newsletter.toml")
@@ -191,6 +205,105 @@ def test_the_schema_rejects_what_check_rejects(run: Run, tmp_path: Path,
     (issue / "papers/01-p.toml").write_text(tomli_w.dumps(paper), encoding="utf-8")
     assert run("check", "issue").exit_code == 1  # check rejects it ...
     assert list(validator(run, "paper").iter_errors(paper))  # ... and so should the schema
+
+
+# ---------------------------------------------------------------------------- styles and rules
+
+CONFIGURABLE = sorted(rule_id for rule_id, rule in RULES.items() if rule.configurable)
+
+
+def check_settings(loaded: dict[str, Any]) -> dict[str, Any]:
+    ref = loaded["properties"]["check"]["$ref"]
+    found: dict[str, Any] = loaded["$defs"][ref.removeprefix("#/$defs/")]["properties"]
+    return found
+
+
+@pytest.mark.parametrize("kind", ["issue", "publication"])
+def test_style_is_one_of_the_styles(run: Run, kind: str) -> None:
+    assert schema(run, kind)["properties"]["style"]["enum"] == list(STYLES)
+    assert "style" not in schema(run, "paper")["properties"]
+
+
+def write_style(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    (folder / "style.toml").write_text((TEMPLATES / "weekly/style.toml").read_text(
+        encoding="utf-8"), encoding="utf-8")
+
+
+def test_a_publication_s_own_styles_are_offered(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "newsletter.toml").write_text('name = "W"\n', encoding="utf-8")
+    write_style(tmp_path / "templates/house")
+    write_style(tmp_path / "templates/_shared")  # shared templates, not a style
+    (tmp_path / "templates/notes").mkdir()       # no style.toml: not a style
+    assert schema(run, "issue")["properties"]["style"]["enum"] == sorted([*STYLES, "house"])
+    check = validator(run, "issue")
+    issue = read(EXAMPLES / "pulse/issue.toml")
+    assert list(check.iter_errors({**issue, "style": "house"})) == []
+    assert list(check.iter_errors({**issue, "style": "notes"}))
+
+
+def test_init_lists_the_styles_of_a_templates_folder_already_there(run: Run,
+                                                                  tmp_path: Path) -> None:
+    write_style(tmp_path / "pub/templates/house")
+    assert run("init", "pub", "--name", "W").exit_code == 0
+    for kind in ("issue", "publication"):
+        written = json.loads((tmp_path / f"pub/schemas/{kind}.schema.json").read_text(
+            encoding="utf-8"))
+        assert written["properties"]["style"]["enum"] == sorted([*STYLES, "house"])
+
+
+def test_a_style_no_entry_can_name_is_left_out(run: Run, tmp_path: Path) -> None:
+    """Folder names are the publication's: a terminal escape, a bidi control or bytes that
+    are not UTF-8 reach neither the terminal nor the schema file."""
+    import os
+
+    (tmp_path / "newsletter.toml").write_text('name = "W"\n', encoding="utf-8")
+    for name in ("ev\x1b]0;pwned\x07il", "ev\x9bil", "txt\u202eexe"):
+        write_style(tmp_path / "templates" / name)
+    os.mkdir(os.path.join(os.fsencode(tmp_path / "templates"), b"ev\x9bil-bytes"))
+    with open(os.path.join(os.fsencode(tmp_path / "templates"), b"ev\x9bil-bytes",
+                           b"style.toml"), "wb") as spec:
+        spec.write((TEMPLATES / "weekly/style.toml").read_bytes())
+    result = run("schema", "issue")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["properties"]["style"]["enum"] == list(STYLES)
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\ufffd]", result.stdout)
+
+
+def test_check_rules_lists_the_configurable_rules(run: Run) -> None:
+    rules = check_settings(schema(run, "publication"))["rules"]
+    assert sorted(rules["properties"]) == CONFIGURABLE
+    assert rules["additionalProperties"] is False  # a misspelt rule id is an error
+    for rule_id, prop in rules["properties"].items():
+        assert prop["enum"] == ["error", "warning", "off"]
+        assert prop["default"] == RULES[rule_id].severity.value
+        assert prop["description"].startswith(RULES[rule_id].summary)
+
+
+@pytest.mark.parametrize(("settings", "accepted"), [
+    ({"rules": {rule_id: "error" for rule_id in CONFIGURABLE}}, True),
+    ({"rules": {"covered-before": "off", "placeholder-text": "warning"}}, True),
+    ({"rules": {"covered-befor": "error"}}, False),
+    ({"rules": {"toml-syntax": "off"}}, False),
+    ({"rules": {"covered-before": "fatal"}}, False),
+    ({"budgets": {"summary_words": 100, "key_findings_sentences": 3}}, True),
+    ({"budgets": {"sumary_words": 100}}, False),
+    ({"budgets": {"summary_lines": 100}}, False),
+    ({"counts": {"key_findings": [4, 5]}}, True),
+    ({"counts": {"key_findngs": [4, 5]}}, False),
+])
+def test_check_settings_schema_and_check_agree(run: Run, example: Any, settings: dict[str, Any],
+                                               accepted: bool) -> None:
+    import tomli_w
+
+    folder = example("weekly")
+    data = tomllib.loads((folder / "newsletter.toml").read_text(encoding="utf-8"))
+    data["check"] = settings
+    (folder / "newsletter.toml").write_text(tomli_w.dumps(data), encoding="utf-8")
+    errors = list(validator(run, "publication").iter_errors(as_editors_see_it(data)))
+    assert (errors == []) is accepted, errors
+    result = run("check", "weekly")
+    assert (result.exit_code == 0) is accepted, result.output
 
 
 # ---------------------------------------------------------------------------- #:schema lines

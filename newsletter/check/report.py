@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from newsletter.entries.problems import (
@@ -45,13 +46,31 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def github_path(path: Path) -> str:
+    """``path`` as GitHub names a file of the repository: relative to ``$GITHUB_WORKSPACE``
+    (where the repository is checked out) when it lies below it, so that a publication in
+    a sub-folder, checked from there, still annotates the right file; else relative to the
+    working directory."""
+    workspace = os.environ.get("GITHUB_WORKSPACE", "")
+    if workspace:
+        absolute = os.path.abspath(path)
+        # The workspace may be named through a link; the working directory never is.
+        for root in dict.fromkeys((os.path.abspath(workspace), os.path.realpath(workspace))):
+            try:
+                if os.path.commonpath([absolute, root]) == root:
+                    return Path(os.path.relpath(absolute, root)).as_posix()
+            except ValueError:  # another drive on Windows
+                continue
+    return Path(relative_path(path)).as_posix()
+
+
 def as_github(problems: list[Problem]) -> str:
     """Workflow commands: each problem shows on the pull request's diff at its line."""
     lines = []
     for p in sort_problems(problems):
         command = "error" if p.severity is Severity.ERROR else "warning"
         lines.append(
-            f"::{command} file={_escape_property(Path(relative_path(p.path)).as_posix())},"
+            f"::{command} file={_escape_property(github_path(p.path))},"
             f"line={p.line},col={p.column},"
             f"title={_escape_property(p.rule)}::{_escape_data(p.message)}")
     return "\n".join(lines)

@@ -247,12 +247,18 @@ def check_paths(paths: list[Path], style_override: str | None = None,
     validated and linted again. Lint across issues always runs, on facts kept per issue.
     ``jobs`` > 1 checks the other issues in that many processes; ``progress`` is told how
     far the checking of the issues the cache could not answer for has got; ``note`` is
-    told, a line each, of a cache that was ignored or could not be kept."""
+    told, a line each, of a cache that was ignored or could not be kept, and of a path
+    checked as its issue or publication instead (see ``check.targets``)."""
     from newsletter.check.cache import ResultCache
     from newsletter.check.config import check_config
     from newsletter.check.lint import future_date, lint_publication
+    from newsletter.check.targets import check_targets
     from newsletter.entries.styles import SPEC_FILE, style_folders
 
+    # pre-commit passes files: newsletter.toml or a template stands for its publication.
+    paths, notes = check_targets(paths)
+    for line in notes if note is not None else ():
+        note(line)
     issue_dirs = find_issue_dirs(paths)
     publications = Publications()
     caches: dict[Path, ResultCache] = {}
@@ -313,15 +319,17 @@ def check_paths(paths: list[Path], style_override: str | None = None,
         if facts is not None:
             every_facts.append(facts)
             keep(future_date(facts))
-    if not issue_dirs:
-        # A new publication with no issue yet: its newsletter.toml is all there is to check.
-        for path in paths:
-            if path.is_dir() and (path / PUBLICATION_FILE).is_file():
-                empty = LoadedIssue(directory=path)
-                load_publication(path / PUBLICATION_FILE, empty)
-                keep(empty.problems)
-                keep(check_config(empty))
-                files.add(os.path.abspath(path / PUBLICATION_FILE))
+    # A new publication with no issue yet: its newsletter.toml is all there is to check
+    # (beside other publications' issues too, when a commit touches several).
+    with_issues = {publications.find(issue_dir) for issue_dir in issue_dirs}
+    for path in paths:
+        if path.is_dir() and (path / PUBLICATION_FILE).is_file() and Path(
+                os.path.abspath(path / PUBLICATION_FILE)) not in with_issues:
+            empty = LoadedIssue(directory=path)
+            load_publication(path / PUBLICATION_FILE, empty)
+            keep(empty.problems)
+            keep(check_config(empty))
+            files.add(os.path.abspath(path / PUBLICATION_FILE))
     # Issues not asked for (pre-commit passes only the changed files) still count as the
     # earlier issues of their publication: a paper covered there is reported here.
     asked = {os.path.abspath(issue_dir) for issue_dir in issue_dirs}

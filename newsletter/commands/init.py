@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from newsletter.commands import completion
 from newsletter.commands.common import guarded
 
 
@@ -14,12 +15,19 @@ def init(
         metavar="DIR", help="Where to create the publication.")] = Path("."),
     name: Annotated[str, typer.Option("--name", help="The publication's name.")] = "",
     style: Annotated[str, typer.Option(
-        "--style", help="Default house style of its issues.")] = "briefing",
+        "--style", help="Default house style of its issues.",
+        autocompletion=completion.when_completing(completion.builtin_styles))] = "briefing",
     force: Annotated[bool, typer.Option(
         "--force", help="Replace files that already exist.")] = False,
-    install_spec: Annotated[str, typer.Option(
-        "--install", help="What the CI workflow pip-installs to get newsletter.")
-    ] = "newsletter",
+    install_spec: Annotated[str | None, typer.Option(
+        "--install", metavar="SPEC", help="The requirement the CI workflow pip-installs "
+        "(default: this newsletter, from the git commit or archive it was installed from, "
+        "else its version from PyPI), e.g. 'newsletter-composer>=0.1,<0.2'.",
+        show_default=False)] = None,
+    code_scanning: Annotated[bool, typer.Option(
+        "--code-scanning", help="Also upload the problems as SARIF to GitHub code "
+        "scanning (a second job, the only one allowed to write security events).")
+    ] = False,
 ) -> None:
     """Start a publication: newsletter.toml, issues/, JSON schemas for editors, a GitHub
     Actions workflow and a pre-commit hook that run 'newsletter check'.
@@ -32,16 +40,27 @@ def init(
 
     def run() -> None:
         from newsletter.create.init import init_publication
+        from newsletter.create.install import check_spec, running_install
+        from newsletter.create.workflow import WORKFLOW
         from newsletter.entries.styles import load_style
         from newsletter.errors import UsageError
 
         if not name.strip():
             raise UsageError("--name is required: the publication's name")
         load_style(style)
+        if install_spec is not None:
+            spec, note = check_spec(install_spec), None
+        else:
+            chosen = running_install()
+            spec, note = chosen.spec, chosen.note
         written, kept = init_publication(directory, name=name.strip(), style=style,
-                                         force=force, install_spec=install_spec)
+                                         force=force, install_spec=spec,
+                                         code_scanning=code_scanning)
         for path in written:
             typer.echo(f"created {path}")
+        if note and any(path.as_posix().endswith(WORKFLOW) for path in written):
+            typer.echo(f"newsletter: note: the workflow pip-installs {spec}: {note} "
+                       "(--install SPEC chooses another)", err=True)
         for path in kept:
             typer.echo(f"kept {path} (it exists; --force replaces it)")
         typer.echo(f"next: newsletter new-issue {directory / 'issues' / '001'} --number 1")

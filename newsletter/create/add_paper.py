@@ -139,11 +139,11 @@ def ensure_new(issue_dir: Path, *, title: str | None, url: str | None) -> None:
 
 
 def paper_toml(paper: Paper) -> str:
-    import tomli_w
+    from newsletter.write.tomlwrite import dump_document
 
     data = paper.model_dump(mode="python", exclude_defaults=True)
     header = f"# Paper: {paper.short_name or paper.title}\n"
-    return header + tomli_w.dumps(data, multiline_strings=True)
+    return header + dump_document(data)
 
 
 def _existing(issue_dir: Path) -> tuple[int, set[str], set[str]]:

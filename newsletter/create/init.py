@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 from newsletter.create.precommit import PRE_COMMIT, pre_commit_yaml
+from newsletter.create.taplo import TAPLO_CONFIG, taplo_toml
 from newsletter.create.workflow import WORKFLOW, workflow_yaml
-from newsletter.entries.schema import KINDS, SCHEMA_DIR, schema_json
+from newsletter.entries.schema import KINDS, SCHEMA_DIR, schema_json, styles_of
 from newsletter.errors import NewsletterError
 from newsletter.write.atomic import create_new, write_atomic
 
@@ -39,6 +40,11 @@ def publication_toml(name: str, style: str) -> str:
 # Email headers for 'newsletter render --format email'.
 # email_from = "Editors <editors@example.com>"
 # email_to = "readers@example.com"
+# How readers leave the list (List-Unsubscribe, and a line at the foot of the email): an
+# https URL that unsubscribes on a POST (Gmail's and Yahoo's one-click button), a mailto:
+# address, or both as a list. And the list's List-Id: a label and a domain you control.
+# unsubscribe_url = ["https://example.com/unsubscribe", "mailto:leave@example.com"]
+# list_id = "Newsletter <newsletter.example.com>"
 
 # The publisher's standing closing block, shown after each issue's own closing.
 # closing_title = "How We Can Help"
@@ -59,21 +65,32 @@ def publication_toml(name: str, style: str) -> str:
 
 
 def init_publication(directory: Path, *, name: str, style: str, force: bool,
-                     install_spec: str = "newsletter") -> tuple[list[Path], list[Path]]:
+                     install_spec: str | None = None,
+                     code_scanning: bool = False) -> tuple[list[Path], list[Path]]:
     """Create the publication's files: the paths written, and those kept as they were.
 
     Without ``force`` a file that exists is kept, never replaced, and the others are made:
-    an init interrupted halfway (a SIGKILL, a full disk) completes when run again."""
+    an init interrupted halfway (a SIGKILL, a full disk) completes when run again. In a
+    sub-folder of a git repository the workflow and the pre-commit configuration go at the
+    repository's root, the only place GitHub and pre-commit read them. ``install_spec`` is
+    what the workflow pip-installs (by default the newsletter running now)."""
+    from newsletter.create.install import running_install
+    from newsletter.create.workflow import placement
+
+    place = placement(directory)
     files = {
         Path("newsletter.toml"): publication_toml(name, style),
-        Path(WORKFLOW): workflow_yaml(install_spec),
-        Path(PRE_COMMIT): pre_commit_yaml(),
+        Path(WORKFLOW): workflow_yaml(install_spec or running_install().spec, place.folder,
+                                      code_scanning=code_scanning),
+        Path(PRE_COMMIT): pre_commit_yaml(place.folder),
         Path("issues/.gitkeep"): "",
-        **{Path(SCHEMA_DIR) / f"{kind}.schema.json": schema_json(kind) for kind in KINDS},
+        Path(TAPLO_CONFIG): taplo_toml(),
+        **{Path(SCHEMA_DIR) / f"{kind}.schema.json": schema_json(
+            kind, styles_of(directory / "newsletter.toml")) for kind in KINDS},
     }
     written, kept = [], []
     for relative, text in files.items():
-        target = directory / relative
+        target = place.target(directory, relative)
         if not force and os.path.lexists(target):
             kept.append(target)
             continue

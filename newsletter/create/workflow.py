@@ -1,34 +1,178 @@
-"""The GitHub Actions workflow ``init`` writes: 'newsletter check' on every pull request."""
+"""The GitHub Actions workflow ``init`` writes: 'newsletter check' on every pull request.
+
+GitHub reads workflows only from ``.github/workflows`` at the root of the repository, so a
+publication in a sub-folder gets its workflow (and its pre-commit configuration) there,
+running in the publication's folder. Every value from outside (the install spec, the
+folder's name) reaches the file quoted for YAML and, where a shell reads it, for the shell.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsletter.create.precommit import PRE_COMMIT, yaml_quoted
+from newsletter.errors import NewsletterError
+
 WORKFLOW = ".github/workflows/newsletter.yml"
 
-_TEXT = """\
-# Checks every entry on each pull request; problems appear on the diff at their line.
-name: newsletter
-on:
-  pull_request:
-  push:
-    branches: [main]
-jobs:
-  check:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
+# Full commit SHAs, as zizmor asks: a tag can be moved to other code, a commit cannot.
+# The comment names the release, for Dependabot and for people.
+CHECKOUT = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1"
+SETUP_PYTHON = "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97  # v7.0.0"
+UPLOAD_SARIF = ("github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e"
+                "  # v4.36.2")
+
+# A folder name that needs no escaping in a paths: filter (whose * ? + [ ] ! are patterns).
+_PLAIN_FOLDER = re.compile(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the repository-level files go: ``root`` as the user will read it (DIR itself,
+    or the git root relative to the working directory, or absolute when DIR was), and the
+    publication's folder in the repository (POSIX; "" when it is the root)."""
+
+    root: Path
+    folder: str = ""
+
+    def target(self, directory: Path, relative: Path) -> Path:
+        """Where the file ``relative`` (as ``init`` names it) is written."""
+        if self.folder and relative.as_posix() in _AT_ROOT:
+            return self.root / relative
+        return directory / relative
+
+
+_AT_ROOT = (WORKFLOW, PRE_COMMIT)
+
+
+def _git_root(start: Path) -> Path | None:
+    for candidate in (start, *start.parents):
+        if os.path.lexists(candidate / ".git"):  # a folder, or a file in a worktree
+            return candidate
+    return None
+
+
+def placement(directory: Path) -> Placement:
+    """Where ``init`` of ``directory`` puts the workflow and the pre-commit configuration;
+    refuses a ``.github`` or ``.github/workflows`` that is a link (it would be written
+    through to elsewhere, where GitHub never looks)."""
+    resolved = directory.resolve()
+    root = _git_root(resolved)
+    place = Placement(directory)
+    if root is not None and root != resolved:
+        folder = resolved.relative_to(root).as_posix()
+        if "${{" in folder or re.search("[\ud800-\udfff]", folder):
+            raise NewsletterError(f"{directory}: its path in the repository ({folder!r}) "
+                                  "cannot be named in a workflow")
+        shown = root if directory.is_absolute() else Path(os.path.relpath(root, Path.cwd()))
+        place = Placement(shown, folder)
+    for part in (".github", ".github/workflows"):
+        if (place.root / part).is_symlink():
+            raise NewsletterError(f"{place.root / part}: is a symbolic link; GitHub reads "
+                                  "workflows only from a real .github/workflows folder")
+    return place
+
+
+def _triggers(folder: str) -> str:
+    # Pushes to main are checked only when they touch the publication. Pull requests always
+    # are: a required check that a paths filter skips stays pending and blocks the merge.
+    if not folder or not _PLAIN_FOLDER.fullmatch(folder):
+        # (A name with pattern characters is not worth an escaping GitHub documents loosely.)
+        return "  pull_request:\n  push:\n    branches: [main]\n"
+    paths = f"[{yaml_quoted(folder + '/**')}, {yaml_quoted(WORKFLOW)}]"
+    return f"  pull_request:\n  push:\n    branches: [main]\n    paths: {paths}\n"
+
+
+def _setup(install_spec: str) -> str:
+    """Checkout, Python with a pip cache, and the install step: the steps both jobs share."""
+    command = f"python -m pip install {shlex.quote(install_spec)}"
+    return f"""\
+      - uses: {CHECKOUT}
         with:
           fetch-depth: 0  # --base needs the history to see edits to published issues
-      - uses: actions/setup-python@v5
+          persist-credentials: false
+      - uses: {SETUP_PYTHON}
         with:
           python-version: "3.12"
+          cache: pip
+          # The cache is keyed on this file, which names what is installed: a publication
+          # has no requirements.txt for setup-python to find.
+          cache-dependency-path: {WORKFLOW}
       - name: Install newsletter
-        run: python -m pip install {install_spec}
-      - name: Check entries
-        env:
-          BASE: ${{{{ github.base_ref }}}}  # set on pull requests only
-        run: newsletter check --format github ${{BASE:+--base "origin/$BASE"}}
+        run: |
+          {command}
 """
 
 
-def workflow_yaml(install_spec: str) -> str:
-    return _TEXT.format(install_spec=install_spec)
+_BASE = """\
+        env:
+          BASE: ${{ github.base_ref }}  # set on pull requests only
+"""
+
+
+def _code_scanning(install_spec: str, folder: str) -> str:
+    # Run from the repository's root, so that the SARIF paths are relative to it as code
+    # scanning reads them. Exit 1 means problems, which are in the file (and fail the check
+    # job); anything else is a failure of its own.
+    return f"""\
+  code-scanning:
+    name: Code scanning
+    runs-on: ubuntu-latest
+    timeout-minutes: 15
+    permissions:
+      contents: read
+      security-events: write  # upload-sarif
+      actions: read  # upload-sarif, in a private repository
+    steps:
+{_setup(install_spec)}\
+      - name: Check entries (SARIF)
+{_BASE}\
+          FOLDER: {yaml_quoted(folder or ".")}
+        run: |
+          status=0
+          newsletter check "$FOLDER" --format sarif ${{BASE:+--base "origin/$BASE"}} \\
+            > newsletter.sarif || status=$?
+          test "$status" -le 1
+      - uses: {UPLOAD_SARIF}
+        with:
+          sarif_file: newsletter.sarif
+          category: newsletter
+"""
+
+
+def workflow_yaml(install_spec: str, folder: str = "", *, code_scanning: bool = False) -> str:
+    """The workflow for a publication at ``folder`` of its repository ("" for the root)
+    that pip-installs ``install_spec`` (one requirement; see ``install.check_spec``)."""
+    if not install_spec.isprintable() or "${{" in install_spec:
+        raise ValueError(f"not a requirement a workflow can carry: {install_spec!r}")
+    defaults = (f"    defaults:\n      run:\n        working-directory: "
+                f"{yaml_quoted(folder)}\n") if folder else ""
+    text = f"""\
+# Checks every entry on each pull request: problems appear on the diff at their line, and
+# all of them in the job summary.
+name: newsletter
+on:
+{_triggers(folder)}\
+permissions:
+  contents: read
+concurrency:
+  # A new push to a pull request cancels the run for the previous one; main's runs finish.
+  group: ${{{{ github.workflow }}}}-${{{{ github.ref }}}}
+  cancel-in-progress: ${{{{ github.event_name == 'pull_request' }}}}
+jobs:
+  check:
+    name: Check entries
+    runs-on: ubuntu-latest
+    timeout-minutes: 15
+{defaults}\
+    steps:
+{_setup(install_spec)}\
+      - name: Check entries
+{_BASE}\
+        run: newsletter check --format github ${{BASE:+--base "origin/$BASE"}}
+"""
+    return text + (_code_scanning(install_spec, folder) if code_scanning else "")
