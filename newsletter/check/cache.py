@@ -35,7 +35,7 @@ from newsletter.entries.problems import Problem, Severity
 
 CACHE_DIR = ".newsletter-cache"
 _FILE = "results.json"
-_FORMAT = 3
+_FORMAT = 4  # 4: problems carry where their key or value ends
 # A check of 500 issues of 20 papers, five problems a paper, writes 5.2 MB: six times that
 # leaves room for a larger or noisier publication, and never lets a committed cache file
 # (a 250 MB one, a link to /dev/zero) be read whole. A larger cache is neither read nor kept.
@@ -133,7 +133,7 @@ def _encode(problems: list[Problem], facts: IssueFacts | None, files: Iterable[s
     return {
         # Relative to the issue, so the entry holds wherever the issue is reached from.
         "problems": [[name_in_issue(p.path, issue_dir), p.line, p.column, p.message, p.rule,
-                      p.severity.value] for p in problems],
+                      p.severity.value, p.end_line, p.end_column] for p in problems],
         "facts": None if facts is None else {
             "publication": None if facts.publication_path is None
             else str(facts.publication_path),
@@ -155,12 +155,18 @@ def _number(value: Any) -> int:
     return value
 
 
+def _optional(value: Any) -> int | None:
+    return None if value is None else _number(value)
+
+
 def _decode(stored: dict[str, Any], issue_dir: Path) -> Result:
     """An entry back as objects, with paths as the issue is reached now. Raises on anything
     that is not as ``_encode`` wrote it."""
     problems = [Problem(issue_dir / _text(path), _number(line), _number(column), _text(message),
-                        _text(rule), Severity(severity))
-                for path, line, column, message, rule, severity in stored["problems"]]
+                        _text(rule), Severity(severity), _optional(end_line),
+                        _optional(end_column))
+                for path, line, column, message, rule, severity, end_line, end_column
+                in stored["problems"]]
     facts = None
     if stored["facts"] is not None:
         raw = stored["facts"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from newsletter.check.rules import RULES
 from newsletter.entries.loading import LoadedIssue
-from newsletter.entries.positions import locate
+from newsletter.entries.positions import span
 from newsletter.entries.problems import Problem
 
 
@@ -19,8 +19,8 @@ def check_config(loaded: LoadedIssue) -> list[Problem]:
         rule = RULES.get(rule_id)
         if rule is not None and rule.configurable:
             continue
-        line, column = locate(loaded.publication_source.text, ("check", "rules", rule_id),
-                              value=False)
+        line, column, end_line, end_column = span(
+            loaded.publication_source.text, ("check", "rules", rule_id), value=False)
         if rule is None:
             close = difflib.get_close_matches(rule_id, list(RULES), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -28,5 +28,5 @@ def check_config(loaded: LoadedIssue) -> list[Problem]:
         else:
             message = f"rule '{rule_id}' is not configurable: its files cannot be used as is"
         problems.append(Problem(loaded.publication_source.path, line, column, message,
-                                "invalid-value"))
+                                "invalid-value", end_line=end_line, end_column=end_column))
     return problems

@@ -12,7 +12,7 @@ from typing import Any
 
 from newsletter.entries.identity import link_key, same_text
 from newsletter.entries.loading import PUBLICATION_FILE, LoadedIssue, LoadedPaper, unfilled
-from newsletter.entries.positions import locate
+from newsletter.entries.positions import span
 from newsletter.entries.problems import Problem, Severity
 from newsletter.entries.styles import Style, load_style
 from newsletter.entries.tomlfile import Source
@@ -27,8 +27,9 @@ def _absent(data: dict[str, Any], name: str) -> bool:
 
 
 def _at(source: Source, key: str, message: str, rule: str, *, value: bool = True) -> Problem:
-    line, column = locate(source.text, (key,), value=value)
-    return Problem(source.path, line, column, message, rule)
+    line, column, end_line, end_column = span(source.text, (key,), value=value)
+    return Problem(source.path, line, column, message, rule,
+                   end_line=end_line, end_column=end_column)
 
 
 def style_name_for(loaded: LoadedIssue) -> str | None:
@@ -82,9 +83,9 @@ class _Need:
     def missing(self, source: Source, name: str) -> Problem:
         """At the key when it is there but empty, else at the top of the file."""
         if name in source.data:
-            line, column = locate(source.text, (name,), value=True)
+            line, column, end_line, end_column = span(source.text, (name,))
             return Problem(source.path, line, column, f"'{name}' is empty, {self.needs}",
-                           self.rule, self.severity)
+                           self.rule, self.severity, end_line, end_column)
         return Problem(source.path, 1, 1, f"missing '{name}', {self.needs}", self.rule,
                        self.severity)
 
@@ -145,21 +146,23 @@ def _sections(loaded: LoadedIssue) -> list[Problem]:
         for section, key in named:
             if section in titles:
                 continue
-            line, column = locate(item.source.text, key, value=True)
+            line, column, end_line, end_column = span(item.source.text, key)
             if titles:
                 message = (f"section '{section}' is not one of the issue's [[sections]]: "
                            + ", ".join(f"'{t}'" for t in titles))
                 problems.append(Problem(item.source.path, line, column, message,
-                                        "unknown-section"))
+                                        "unknown-section", end_line=end_line,
+                                        end_column=end_column))
             elif loaded.is_draft:  # the draft's sections are not written yet
                 problems.append(Problem(
                     item.source.path, line, column, f"section '{section}' is set but "
                     "issue.toml has no [[sections]] yet; add it before the issue is published",
-                    "incomplete", Severity.WARNING))
+                    "incomplete", Severity.WARNING, end_line, end_column))
             else:
                 message = f"section '{section}' is set but issue.toml has no [[sections]]"
                 problems.append(Problem(item.source.path, line, column, message,
-                                        "unknown-section"))
+                                        "unknown-section", end_line=end_line,
+                                        end_column=end_column))
     return problems
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from newsletter.check.rules import RULES
 from newsletter.entries.identity import paper_key
 from newsletter.entries.loading import ISSUE_FILE, PAPERS_DIR, LoadedIssue
-from newsletter.entries.positions import KeyPath, locate
+from newsletter.entries.positions import KeyPath, span
 from newsletter.entries.problems import Problem, Severity
 from newsletter.entries.styles import Style
 from newsletter.entries.tomlfile import Source
@@ -75,8 +75,9 @@ class _Collector:
         severity = self.settings.severity(rule)
         if severity is None:
             return
-        line, column = locate(source.text, path)
-        self.problems.append(Problem(source.path, line, column, message, rule, severity))
+        line, column, end_line, end_column = span(source.text, path)
+        self.problems.append(Problem(source.path, line, column, message, rule, severity,
+                                     end_line, end_column))
 
 
 def _strings(data: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
@@ -233,8 +234,9 @@ def _located(path: Path, key: str, rule: str, message: str,
     # Read as every entry is read (a byte-order mark dropped), so columns agree.
     raw, _ = read_bytes(path)
     text = decode(path, raw)[0] if raw is not None else None
-    line, column = locate(text, (key,)) if text is not None else (1, 1)
-    return Problem(path, line, column, message, rule, severity)
+    line, column, end_line, end_column = (span(text, (key,)) if text is not None
+                                          else (1, 1, None, None))
+    return Problem(path, line, column, message, rule, severity, end_line, end_column)
 
 
 def future_date(facts: IssueFacts) -> list[Problem]:

@@ -15,14 +15,23 @@ if TYPE_CHECKING:
     from tree_sitter import Node, Parser
 
 KeyPath = tuple[str | int, ...]
+Span = tuple[int, int, int | None, int | None]  # line, column, end line, end column
 
 
 @dataclass(frozen=True, slots=True)
 class Spot:
-    """1-based positions of a key (or table header) and of its value."""
+    """1-based positions of a key (or table header) and of its value, and where each ends:
+    the line and the column just past its last character."""
 
     key: tuple[int, int]
     value: tuple[int, int]
+    key_end: tuple[int, int] | None = None
+    value_end: tuple[int, int] | None = None
+
+    def span(self, *, value: bool = True) -> Span:
+        """Where the value (or the key) starts and ends."""
+        start, end = (self.value, self.value_end) if value else (self.key, self.key_end)
+        return (*start, *(end or (None, None)))
 
 
 @cache
@@ -67,6 +76,20 @@ class PositionIndex:
     def _point(self, node: Node) -> tuple[int, int]:
         row, byte_col = node.start_point
         return row + 1, self._column(row, byte_col)
+
+    def _end(self, node: Node) -> tuple[int, int]:
+        # tree-sitter's end is exclusive, as SARIF's endColumn is: no adjustment.
+        row, byte_col = node.end_point
+        return row + 1, self._column(row, byte_col)
+
+    def _header_end(self, node: Node) -> tuple[int, int] | None:
+        """The end of a [table] or [[array]] header: its closing bracket."""
+        closing = next((c for c in node.children if c.type in ("]", "]]")), None)
+        return self._end(closing) if closing is not None else None
+
+    def _header(self, node: Node) -> Spot:
+        point, end = self._point(node), self._header_end(node)
+        return Spot(point, point, end, end)
 
     def _column(self, row: int, byte_col: int) -> int:
         """The 1-based column in characters of a byte offset into line ``row``, without
@@ -119,11 +142,11 @@ class PositionIndex:
                 if node.type == "table_array_element":
                     index = self._array_tables.get(header, 0)
                     self._array_tables[header] = index + 1
-                    self._remember(header, Spot(self._point(node), self._point(node)))
+                    self._remember(header, self._header(node))
                     prefix = (*header, index)
                 else:
                     prefix = header
-                self._remember(prefix, Spot(self._point(node), self._point(node)))
+                self._remember(prefix, self._header(node))
                 for child in node.named_children:
                     if child.type == "pair":
                         self._walk_pair(child, prefix)
@@ -137,12 +160,13 @@ class PositionIndex:
             return
         key_node, value_node = children[0], children[-1]
         parts = self._key_parts(key_node)
-        key_point = self._point(key_node)
+        key_point, key_end = self._point(key_node), self._end(key_node)
         # A dotted key 'a.b = 1' also stands for the table 'a'.
         for end in range(1, len(parts)):
-            self._remember((*prefix, *parts[:end]), Spot(key_point, key_point))
+            self._remember((*prefix, *parts[:end]), Spot(key_point, key_point, key_end, key_end))
         path = (*prefix, *parts)
-        self._remember(path, Spot(key_point, self._point(value_node)))
+        self._remember(path, Spot(key_point, self._point(value_node), key_end,
+                                  self._end(value_node)))
         self._walk_value(value_node, path)
 
     def _walk_value(self, node: Node, path: KeyPath) -> None:
@@ -153,8 +177,8 @@ class PositionIndex:
         if node.type == "array":
             for index, element in enumerate(node.named_children):
                 element_path = (*path, index)
-                point = self._point(element)
-                self._remember(element_path, Spot(point, point))
+                point, end = self._point(element), self._end(element)
+                self._remember(element_path, Spot(point, point, end, end))
                 self._walk_value(element, element_path)
         else:
             for child in node.named_children:
@@ -229,3 +253,11 @@ def locate(text: str, path: KeyPath, *, value: bool = True) -> tuple[int, int]:
     if spot is None:
         return 1, 1
     return spot.value if value else spot.key
+
+
+def span(text: str, path: KeyPath, *, value: bool = True) -> Span:
+    """``locate``, with where the value (or key) ends when it is found."""
+    spot = index_for(text).spot(path) if path else None
+    if spot is None:
+        return 1, 1, None, None
+    return spot.span(value=value)

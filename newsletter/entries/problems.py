@@ -16,7 +16,11 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with one file, at a 1-based line and column."""
+    """One thing wrong with one file, at a 1-based line and column.
+
+    ``end_line``/``end_column`` end the offending key or value when its span is known: the
+    column just past its last character (as SARIF counts it), None where only a point is.
+    """
 
     path: Path
     line: int
@@ -24,6 +28,8 @@ class Problem:
     message: str
     rule: str
     severity: Severity = Severity.ERROR
+    end_line: int | None = None
+    end_column: int | None = None
 
     def display_path(self) -> str:
         """The path relative to the working directory when it lies below it, printable."""

@@ -155,12 +155,13 @@ def validate(source: Source, model: type[M]) -> tuple[M | None, list[Problem]]:
         path, _, message, rule = describe(error, source.data, model)
         spot = index.spot(path) if path else None
         if spot is None:
-            line, column = 1, 1
-        elif error["type"] in ("missing", "extra_forbidden"):
-            line, column = spot.key  # the enclosing table's header, or the unknown key
+            line, column, end_line, end_column = 1, 1, None, None
         else:
-            line, column = spot.value
-        problems.append(Problem(source.path, line, column, message, rule))
+            # A missing key at the enclosing table's header, an unknown one at itself.
+            at_key = error["type"] in ("missing", "extra_forbidden")
+            line, column, end_line, end_column = spot.span(value=not at_key)
+        problems.append(Problem(source.path, line, column, message, rule,
+                                end_line=end_line, end_column=end_column))
     return None, problems
 
 
@@ -180,5 +181,6 @@ def validation_messages(data: dict[str, Any], model: type[BaseModel]) -> list[st
 
 def _too_large(source: Source, path: tuple[Any, ...], message: str) -> Problem:
     spot = index_for(source.text).spot(path)
-    line, column = spot.value if spot else (1, 1)
-    return Problem(source.path, line, column, f"{dotted(path)} {message}", "file-too-large")
+    line, column, end_line, end_column = spot.span() if spot else (1, 1, None, None)
+    return Problem(source.path, line, column, f"{dotted(path)} {message}", "file-too-large",
+                   end_line=end_line, end_column=end_column)
