@@ -22,7 +22,8 @@ from tests.support.publication import one_issue, paper
 INJECTION = "=?utf-8?q?Weekly=0D=0ABcc=3A_leak=40attacker=2Eexample?="
 SENDER = "Ed <ed@example.com>"
 # The headers a newsletter's mail has; anything else was smuggled in.
-HEADERS = {"Subject", "From", "To", "Date", "Message-ID", "MIME-Version", "Content-Type"}
+HEADERS = {"Subject", "From", "To", "Date", "Message-ID", "MIME-Version", "Content-Type",
+           "Content-Language"}
 
 
 def _issue(root: Path, *, config: str = "", extra: str = "") -> Path:

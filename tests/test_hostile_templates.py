@@ -199,6 +199,18 @@ def test_an_html_override_is_checked_in_the_web_and_the_email_layouts(
         (line, "template error (email html): ZeroDivisionError: division by zero")]
 
 
+
+def test_a_text_override_that_fails_only_in_the_mail_is_checked(run: Run, weekly: Path) -> None:
+    """The email's text part is rendered for mail (it ends with the unsubscribe line):
+    check's trial render does the same, so an override that fails only there is caught
+    at check time, not at send time."""
+    line = _override(weekly, "templates/_base/unsubscribe.j2",
+                     "{% if for_email %}{{ 1 / 0 }}{% endif %}")
+    problems = _template_problems(run("check", "weekly").stdout)
+    assert [(p["path"], int(p["line"]), p["message"]) for p in problems] == [
+        ("weekly/templates/_base/unsubscribe.j2", line,
+         "template error (email text): ZeroDivisionError: division by zero")]
+
 # --- files a template may reach -------------------------------------------------------
 
 

@@ -115,8 +115,19 @@ def assert_email(raw: str) -> None:
     assert_page(parts["text/html"].get_content())
 
 
+def assert_fragment(html: str) -> None:
+    """A body to paste into an email service: no document around it, every element closed."""
+    page = Page()
+    page.feed(html)
+    page.close()
+    assert not page.doctype and not {"html", "head", "body", "style"} & page.tags, page.tags
+    assert not page.problems, page.problems[:5]
+    assert not [tag for tag in page.open if tag not in OPTIONAL_END], page.open
+    assert len(re.sub(r"<[^>]*>", "", html).strip()) >= MIN_CHARS // 2
+
+
 CHECKS = {"md": assert_markdown, "text": assert_text, "html": assert_page,
-          "email": assert_email}
+          "email": assert_email, "html-fragment": assert_fragment}
 
 
 @pytest.mark.parametrize(("example", "output_format"), RENDERS)

@@ -31,14 +31,15 @@ def uses_own_templates(loaded: LoadedIssue, style: Style) -> bool:
 
 def _renderings(style: Style) -> list[tuple[str, bool]]:
     """(template format, for_email) for every rendering the style's formats make: an email
-    is its text and its HTML in the mail layout."""
+    is its text and its HTML, both rendered for mail (the text part gains the unsubscribe
+    line, the HTML the mail layout), so a template fails here where it fails in the mail."""
     from newsletter.render.registry import FORMATS
 
     found: list[tuple[str, bool]] = []
     for name in style.formats:
         fmt = FORMATS[name]
         parts = [(name, False)] if fmt.templates else [
-            (part, part == "html") for part in fmt.parts]
+            (part, True) for part in fmt.parts]
         found += [part for part in parts if part not in found]
     return found
 
@@ -53,7 +54,7 @@ def template_problems(loaded: LoadedIssue, style: Style) -> list[Problem]:
         try:
             render_text(loaded, style, fmt, for_email=for_email)
         except TemplateRenderError as exc:
-            label = "email html" if for_email else fmt
+            label = f"email {fmt}" if for_email else fmt
             failed.setdefault((exc.path, exc.line, exc.detail), []).append(label)
     return [Problem(path, line, 1, f"template error ({', '.join(labels)}): {detail}", RULE)
             for (path, line, detail), labels in failed.items()]

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from newsletter.commands import completion
 from newsletter.commands.common import fail, guarded, no_empty
 from newsletter.render.registry import format_help
 
@@ -21,9 +22,11 @@ _EXAMPLE_LINES = 3
 def render(
     directory: Annotated[Path, typer.Argument(metavar="DIR", help="The issue directory.")],
     output_format: Annotated[str, typer.Option(
-        "--format", "-f", help=f"Output format: {format_help()}.")] = "md",
+        "--format", "-f", help=f"Output format: {format_help()}.",
+        autocompletion=completion.when_completing(completion.render_formats))] = "md",
     style: Annotated[str | None, typer.Option(
-        "--style", help="Render in this house style instead of the issue's own.")] = None,
+        "--style", help="Render in this house style instead of the issue's own.",
+        autocompletion=completion.when_completing(completion.styles))] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write to this file (atomically) instead of stdout.")] = None,
     subject: Annotated[str | None, typer.Option(
@@ -33,13 +36,18 @@ def render(
     recipients: Annotated[str | None, typer.Option(
         "--to", help="Email To header (default: email_to in newsletter.toml; none: the "
         "message has no To, for a mail tool or ESP to fill in).")] = None,
+    fragment: Annotated[bool, typer.Option(
+        "--fragment", help="With --format html: the email's body alone, CSS inlined, no "
+        "<html> or <head>, to paste into an email service (the html-fragment format).")
+    ] = False,
 ) -> None:
     """Render an issue in its house style. Refuses an issue that does not check.
 
     Examples: newsletter render examples/weekly --format text  |  newsletter render
     issues/012 --format md --style cto-briefing --output issue-012.md  |  newsletter
     render issues/012 --format email --from "Editor <ed@example.com>" --to
-    list@example.com --output issue-012.eml
+    list@example.com --output issue-012.eml  |  newsletter render issues/012 --format html
+    --fragment --output body.html
     """
     style = no_empty(style)
 
@@ -48,12 +56,18 @@ def render(
         from newsletter.entries.loading import load_issue
         from newsletter.entries.problems import has_errors, sort_problems
         from newsletter.errors import UsageError
-        from newsletter.render import MailHeaders, render_document
-        from newsletter.render.registry import issue_formats
+        from newsletter.render import MailHeaders, RenderWarning, render_document
+        from newsletter.render.registry import fragment_of, issue_formats, with_fragments
 
         if output_format not in issue_formats():
             raise UsageError(f"--format must be one of {', '.join(issue_formats())}, "
                              f"not '{output_format}'")
+        chosen_format = output_format
+        if fragment:
+            chosen_format = fragment_of(output_format) or ""
+            if not chosen_format:
+                raise UsageError(f"--fragment goes with --format "
+                                 f"{' or '.join(with_fragments())}, not '{output_format}'")
         issue_dir = _one_issue(directory)
         loaded = load_issue(issue_dir)
         problems, chosen = check_with_style(loaded, style)
@@ -65,8 +79,12 @@ def render(
         for problem in sort_problems(problems):
             if problem.rule == "incomplete":
                 typer.echo(problem.as_text(), err=True)
-        document = render_document(loaded, chosen, output_format, headers=MailHeaders(
-            subject=subject, sender=sender, recipients=recipients))
+        warnings: list[RenderWarning] = []
+        document = render_document(loaded, chosen, chosen_format, headers=MailHeaders(
+            subject=subject, sender=sender, recipients=recipients), warnings=warnings)
+        # What a reader would want fixed but need not stop the render (Gmail clipping).
+        for warning in warnings:
+            typer.echo(warning.as_text(), err=True)
         if output is None:
             sys.stdout.buffer.write(document)
             sys.stdout.flush()

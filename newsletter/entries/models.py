@@ -179,6 +179,19 @@ Line = Annotated[str, Field(min_length=1, max_length=LINE_MAX, pattern=SINGLE_LI
 MailAddresses = Annotated[Line, AfterValidator(_mail_addresses)]
 """A mail header's addresses: 'Name <editor@example.com>', comma-separated."""
 
+
+def _language(value: str) -> str:
+    from newsletter.entries.language import check_language
+
+    return check_language(value)  # its ValueError says what to write, after the field's name
+
+
+# For editors: the shape of a language tag, roughly (check also asks CLDR).
+_LANGUAGE_SCHEMA = r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$"
+LanguageTag = Annotated[Line, AfterValidator(_language),
+                        Field(json_schema_extra={"pattern": _LANGUAGE_SCHEMA})]
+"""A language tag CLDR has dates for: 'en', 'de', 'pt-BR', 'zh-Hant-TW' (see language.py)."""
+
 Item = Annotated[str, Field(min_length=1, max_length=ITEM_MAX), AfterValidator(_text)]
 """One bullet: inline Markdown, often 'Lead term: explanation'."""
 
@@ -370,6 +383,44 @@ class CheckConfig(_Entry):
         description="Override a style's item counts, e.g. key_findings = [4, 5].")
 
 
+# A List-Unsubscribe target must fit, between its <>, on one header line of 998 octets.
+UNSUBSCRIBE_MAX = 900
+# For editors: what newsletter/entries/mailinglist.py accepts, roughly (it says why not).
+_UNSUBSCRIBE_SCHEMA = r"^([hH][tT][tT][pP][sS]://|[mM][aA][iI][lL][tT][oO]:)[!#-;=?-Z_a-z~\[\]]+$"
+
+
+def _unsubscribe(value: str | list[str]) -> str | list[str]:
+    from newsletter.entries.mailinglist import unsubscribe_targets
+
+    unsubscribe_targets(value)  # its ValueError says what is wrong, after the field's name
+    return value
+
+
+def _list_id(value: str) -> str:
+    from newsletter.entries.mailinglist import parse_list_id
+
+    parse_list_id(value)
+    return value
+
+
+def _target_kind(value: object) -> str:
+    return "list" if isinstance(value, list | tuple) else "text"
+
+
+UnsubscribeTarget = Annotated[str, Field(
+    min_length=1, max_length=UNSUBSCRIBE_MAX, pattern=SINGLE_LINE,
+    json_schema_extra={"pattern": _UNSUBSCRIBE_SCHEMA})]
+# One target, or a list of two (an https URL and a mailto: address); tagged, so that a
+# wrong value gets one error rather than one per alternative.
+Unsubscribe = Annotated[
+    Annotated[UnsubscribeTarget, Tag("text")]
+    | Annotated[list[UnsubscribeTarget], Field(min_length=1, max_length=2), Tag("list")],
+    Discriminator(_target_kind), AfterValidator(_unsubscribe)]
+
+ListIdText = Annotated[Line, AfterValidator(_list_id)]
+"""A List-Id header: 'Name <list-label.example.com>' (RFC 2919)."""
+
+
 class Publication(_Entry):
     """Publication-level defaults, from the nearest ``newsletter.toml``."""
 
@@ -385,11 +436,20 @@ class Publication(_Entry):
     url: Url | None = Field(None, description="The publication's home page.")
     archive_url: Url | None = Field(None, description="Target of the 'Back to archive' link.")
     style: Line | None = Field(None, description="Default house style for its issues.")
-    language: Line = Field("en", description="Language tag of the text, e.g. 'en'.")
+    language: LanguageTag = Field(
+        "en", description="Language tag of the text, e.g. 'en', 'de' or 'pt-BR': the page's "
+        "lang, the email's Content-Language, and the language its dates are written in.")
     email_from: MailAddresses | None = Field(
         None, description="From header of the email format, e.g. 'Editor <ed@example.com>'.")
     email_to: MailAddresses | None = Field(
         None, description="To header of the email format (a list address).")
+    unsubscribe_url: Unsubscribe | None = Field(
+        None, description="How a reader leaves the list: the email's List-Unsubscribe "
+        "header and the unsubscribe line of its footer. An https:// URL that unsubscribes "
+        "on a POST (one-click, RFC 8058), a mailto: address, or a list of both.")
+    list_id: ListIdText | None = Field(
+        None, description="List-Id header of the email (RFC 2919): 'Name <label.example.com>' "
+        "or '<label.example.com>', the list's label and a domain you control.")
     closing_title: Line | None = Field(
         None, description="Title of the publisher's closing block, e.g. 'How We Can Help'.")
     closing: Prose | None = Field(

@@ -77,6 +77,20 @@ def _environment(search_path: tuple[Path, ...], autoescape: bool) -> jinja2.Envi
 
 
 @dataclass(frozen=True, slots=True)
+class RenderWarning:
+    """What a render noticed that its reader would want fixed, but that does not stop it
+    (an email Gmail would clip): one line, ``path: warning: message``."""
+
+    path: Path
+    message: str
+
+    def as_text(self) -> str:
+        from newsletter.entries.problems import display_path, printable
+
+        return f"{display_path(self.path)}: warning: {printable(self.message)}"
+
+
+@dataclass(frozen=True, slots=True)
 class MailHeaders:
     """Header values given on the command line; each falls back to newsletter.toml."""
 
@@ -86,8 +100,10 @@ class MailHeaders:
 
 
 def render_document(loaded: LoadedIssue, style: Style, output_format: str, *,
-                    headers: MailHeaders | None = None) -> bytes:
-    """The one entry point: the checked issue as the bytes of one output format."""
+                    headers: MailHeaders | None = None,
+                    warnings: list[RenderWarning] | None = None) -> bytes:
+    """The one entry point: the checked issue as the bytes of one output format.
+    ``warnings``, when given, collects what the render noticed (see RenderWarning)."""
     fmt = FORMATS.get(output_format)
     if fmt is None or fmt.scope != "issue":
         raise UsageError(f"--format must be one of {', '.join(issue_formats())}, "
@@ -97,7 +113,8 @@ def render_document(loaded: LoadedIssue, style: Style, output_format: str, *,
                          f"{', '.join(style.formats)}")
     if fmt.builder:
         build = _BUILDERS[fmt.builder]
-        return build(loaded, style, headers or MailHeaders())
+        return build(loaded, style, headers or MailHeaders(),
+                     warnings if warnings is not None else [])
     return render_text(loaded, style, output_format).encode("utf-8")
 
 
@@ -134,7 +151,9 @@ def render_text(loaded: LoadedIssue, style: Style, output_format: str, *,
         # Read-only: the style is cached and shared by every issue a process renders.
         "style": frozen_view(style),
         "labels": MappingProxyType(style.labels),
-        "f": getattr(formats, fmt.writer)(),
+        # Writes dates in the publication's language (newsletter/render/dates.py).
+        "f": getattr(formats, fmt.writer)(
+            loaded.publication.language if loaded.publication else "en"),
         "ranked": arrange.ranked,
         "featured": arrange.featured,
         "noted": arrange.noted,
@@ -145,6 +164,8 @@ def render_text(loaded: LoadedIssue, style: Style, output_format: str, *,
         # leave such parts out, and mark the page and the email as a draft.
         "draft": loaded.issue.status == "draft",
         "document_title": document_title(loaded),
+        # Only in the email's two parts: the preheader and the unsubscribe link (mail.py).
+        **(_email_context(loaded, style) if for_email else _NOT_EMAIL),
     }
     try:
         template = env.get_template(template_name)
@@ -160,9 +181,43 @@ def render_text(loaded: LoadedIssue, style: Style, output_format: str, *,
         raise failure from None
 
 
-def _email_message(loaded: LoadedIssue, style: Style, headers: MailHeaders) -> bytes:
+_NOT_EMAIL: dict[str, object] = {"preheader": None, "preheader_padding": "",
+                                  "unsubscribe": None}
+
+
+def _email_context(loaded: LoadedIssue, style: Style) -> dict[str, object]:
+    from newsletter.render.mail import email_context
+
+    assert loaded.issue is not None
+    return email_context(loaded.issue, loaded.publication,
+                         "lede" in (*style.requires_issue, *style.offers_issue))
+
+
+def _clipped(loaded: LoadedIssue, html: str, what: str,
+             warnings: list[RenderWarning]) -> None:
+    from newsletter.render.mail import clipping_warning
+
+    found = clipping_warning(html, len(loaded.papers), what)
+    if found:
+        warnings.append(RenderWarning(loaded.issue_path, found))
+
+
+def _html_fragment(loaded: LoadedIssue, style: Style, headers: MailHeaders,
+                   warnings: list[RenderWarning]) -> bytes:
+    """The html-fragment format: the email's HTML body, CSS inlined, for an email service's
+    editor (which adds its own <head>, list headers and unsubscribe link)."""
+    from newsletter.render.mail import body_fragment, inline_css
+
+    fragment = body_fragment(inline_css(render_text(loaded, style, "html", for_email=True)),
+                             loaded.publication.language if loaded.publication else "en")
+    _clipped(loaded, fragment, "the HTML fragment", warnings)
+    return fragment.encode("utf-8")
+
+
+def _email_message(loaded: LoadedIssue, style: Style, headers: MailHeaders,
+                   warnings: list[RenderWarning]) -> bytes:
     """The email format: the HTML (mail layout) and text renderings as one message."""
-    from newsletter.render.mail import build_message
+    from newsletter.render.mail import build_message, inline_css
 
     assert loaded.issue is not None
     publication = loaded.publication
@@ -178,19 +233,32 @@ def _email_message(loaded: LoadedIssue, style: Style, headers: MailHeaders) -> b
                    "the subject (the issue's title and the publication's name)",
         "From": "--from" if headers.sender else "email_from in newsletter.toml",
         "To": "--to" if headers.recipients else "email_to in newsletter.toml",
+        "List-Id": "list_id in newsletter.toml",
+        "List-Unsubscribe": "unsubscribe_url in newsletter.toml",
+        "Content-Language": "language in newsletter.toml",
     }
+    html = inline_css(render_text(loaded, style, "html", for_email=True))
+    _clipped(loaded, html, "the HTML part", warnings)
     return build_message(
-        html=render_text(loaded, style, "html", for_email=True),
-        text=render_text(loaded, style, "text"),
+        html=html,
+        text=render_text(loaded, style, "text", for_email=True),
         # A draft sent for review says so where a mail client shows it first (unless the
         # editor wrote the subject).
         subject=headers.subject or (("[Draft] " if loaded.issue.status == "draft" else "")
                                     + document_title(loaded)),
-        sender=sender, recipients=recipients, date=loaded.issue.date, sources=sources)
+        sender=sender, recipients=recipients, date=loaded.issue.date, sources=sources,
+        unsubscribe=_targets(publication.unsubscribe_url if publication else None),
+        list_id=publication.list_id if publication else None,
+        language=publication.language if publication else "en")
 
 
-_BUILDERS: dict[str, Callable[[LoadedIssue, Style, MailHeaders], bytes]] = {
-    "email_message": _email_message}
+def _targets(value: str | list[str] | None) -> tuple[str, ...]:
+    return () if not value else (value,) if isinstance(value, str) else tuple(value)
+
+
+_BUILDERS: dict[str, Callable[[LoadedIssue, Style, MailHeaders, list[RenderWarning]],
+                              bytes]] = {
+    "email_message": _email_message, "html_fragment": _html_fragment}
 
 
 def forget_templates() -> None:

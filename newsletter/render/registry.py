@@ -33,6 +33,8 @@ class OutputFormat(NamedTuple):
     # the function in ``newsletter.render`` that builds it from them.
     parts: tuple[str, ...] = ()
     builder: str = ""
+    # The format that is this one's body alone, which `render --fragment` picks, if any.
+    fragment: str = ""
 
     @property
     def autoescape(self) -> bool:
@@ -49,11 +51,27 @@ FORMATS: dict[str, OutputFormat] = {fmt.name: fmt for fmt in (
     OutputFormat("text", "txt", "text/plain; charset=utf-8", "plain text",
                  ("issue.txt.j2", "issue.j2"), "text", "TextFormat"),
     OutputFormat("html", "html", "text/html; charset=utf-8", "a web page",
-                 ("issue.html.j2",), "html", "HtmlFormat"),
+                 ("issue.html.j2",), "html", "HtmlFormat", fragment="html-fragment"),
     OutputFormat("email", "eml", "message/rfc822",
                  "an RFC 5322 .eml message with text and HTML parts",
                  (), "html", "", parts=("html", "text"), builder="email_message"),
+    # The email's HTML body alone, for an email service's editor: a composite of the html
+    # template in the email's layout; `--format html --fragment` names it too.
+    OutputFormat("html-fragment", "html", "text/html; charset=utf-8",
+                 "the email's HTML body, CSS inlined, to paste into an email service",
+                 (), "html", "", parts=("html",), builder="html_fragment"),
 )}
+
+
+def fragment_of(name: str) -> str | None:
+    """The format ``--fragment`` makes of ``--format name``, if it has one."""
+    fmt = FORMATS.get(name)
+    return fmt.fragment if fmt is not None and fmt.fragment else None
+
+
+def with_fragments() -> tuple[str, ...]:
+    """The formats ``--fragment`` goes with."""
+    return tuple(name for name, fmt in FORMATS.items() if fmt.fragment)
 
 
 def issue_formats() -> tuple[str, ...]:
