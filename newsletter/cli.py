@@ -6,6 +6,8 @@ jinja2, markdown-it, tree-sitter load inside the commands that use them), so tha
 ``newsletter --help`` starts about as fast as typer itself.
 """
 
+import os
+import sys
 from typing import Annotated
 
 import typer
@@ -15,6 +17,7 @@ from newsletter.commands import (
     add_paper,
     check,
     common,
+    completion,
     init,
     new_issue,
     preview,
@@ -33,15 +36,18 @@ app = typer.Typer(
     "  newsletter check issues/012\n\n"
     "  newsletter render issues/012 --format md --output issue-012.md",
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion / --show-completion, for the shell it is run from: typer's,
+    # whose machinery comes with `import typer` anyway (adding the options: ~0.1 ms).
+    add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
-def _version(value: bool) -> None:
-    if value:
+def _version(ctx: typer.Context, value: bool) -> None:
+    # Not while a shell asks what may follow '--version': the version is no suggestion.
+    if value and not ctx.resilient_parsing:
         typer.echo(f"newsletter {__version__}")
         raise typer.Exit()
 
@@ -68,6 +74,12 @@ app.command("styles", cls=common.PlainHelpCommand)(styles.styles)
 app.command("schema", cls=common.PlainHelpCommand)(schema.schema)
 
 
+_COMPLETION_FLAGS = frozenset({"--install-completion", "--show-completion"})
+
+
 def main() -> None:
     """Run the app on the command line's arguments (see ``newsletter.__main__``)."""
+    if os.environ.get(completion.COMPLETE_VAR) or _COMPLETION_FLAGS.intersection(sys.argv[1:]):
+        completion.run_guarded(app)  # a TAB, or an install: never a traceback
+        return
     app()

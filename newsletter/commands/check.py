@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from newsletter.commands import completion
 from newsletter.commands.common import EXIT_PROBLEMS, guarded, no_empty
 
 
@@ -73,18 +74,22 @@ def _stderr_console() -> Any:
 def check(
     paths: Annotated[list[Path] | None, typer.Argument(
         metavar="PATH", help="Issue directories, entry files, or folders to search for issues "
-        "(default: the current directory).", show_default=False)] = None,
+        "(default: the current directory); a newsletter.toml or a file of the publication's "
+        "templates/ checks the whole publication.", show_default=False)] = None,
     style: Annotated[str | None, typer.Option(
-        "--style", help="Check against this house style instead of the issue's own.")] = None,
+        "--style", help="Check against this house style instead of the issue's own.",
+        autocompletion=completion.when_completing(completion.styles))] = None,
     report_format: Annotated[str | None, typer.Option(
         "--format", metavar="FORMAT", help="full (a code frame per problem; the default on a "
         "terminal), concise (path:line:col: severity: message [rule], a line each; the "
         "default otherwise and in CI; 'text' is its old name), json, github (workflow "
         "commands that annotate a pull request) or sarif (SARIF 2.1.0).",
-        show_default=False)] = None,
+        show_default=False,
+        autocompletion=completion.when_completing(completion.report_formats))] = None,
     color: Annotated[str, typer.Option(
         "--color", metavar="WHEN", help="Colour the full format: auto (on a terminal, "
-        "unless NO_COLOR is set), always or never.")] = "auto",
+        "unless NO_COLOR is set), always or never.",
+        autocompletion=completion.when_completing(completion.colours))] = "auto",
     strict: Annotated[bool, typer.Option(
         "--strict", help="Warnings fail the check too.")] = False,
     base: Annotated[str | None, typer.Option(
@@ -146,6 +151,12 @@ def check(
                 typer.echo(output)
         # Machine formats keep stdout parseable; the summary goes to stderr there.
         typer.echo(summary(found, files), err=chosen not in ("full", "concise"))
+        if chosen == "github":  # all problems in the job summary: annotations stop at 10
+            from newsletter.check.summary import append_step_summary
+
+            trouble = append_step_summary(found, files)
+            if trouble:
+                typer.echo(f"newsletter: warning: {trouble}", err=True)
         failing = has_errors(found) or (
             strict and any(p.severity is Severity.WARNING for p in found))
         if failing:

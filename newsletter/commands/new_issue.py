@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from newsletter.commands import completion
 from newsletter.commands.common import EXIT_USAGE, fail, guarded
 
 
@@ -23,7 +24,8 @@ def new_issue(
         metavar="DIR", help="Directory to create for the issue.")],
     style: Annotated[str | None, typer.Option(
         "--style", help="House style (default: the publication's style). "
-        "See 'newsletter styles'.")] = None,
+        "See 'newsletter styles'.",
+        autocompletion=completion.when_completing(completion.styles))] = None,
     number: Annotated[int | None, typer.Option(
         "--number", help="Issue number (default: one more than the highest sibling issue).")
     ] = None,

@@ -22,10 +22,6 @@ from newsletter.render.markup import (
     to_plain,
 )
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
-
-
 # How a roundup bullet may already name its paper: within its first few words ("The Legal
 # RAG Benchmark evaluates ...", "Unlike X, NeST ..."), in any case, or spelled out before
 # the short name in brackets ("Neuron Selective Tuning (NeST) works ...").
@@ -123,6 +119,10 @@ class TextFormat:
     # How far a sub-bullet is indented under its bullet.
     sub_indent = "  "
 
+    def __init__(self, language: str = "en") -> None:
+        # The publication's language tag (check has made sure CLDR knows it): its dates.
+        self._language = language
+
     # Text that is already plain (titles, names).
     def plain(self, text: str) -> str:
         return text
@@ -213,10 +213,11 @@ class TextFormat:
         return "---"
 
     def date(self, value: dt.date, form: str = "long") -> str:
-        month = _MONTHS[value.month - 1]
-        if form == "short":
-            month = month[:3]
-        return f"{month} {value.day}, {value.year}"
+        """The date in the publication's language: ``long`` ('April 19, 2026') or
+        ``short`` ('Apr 19, 2026'), as CLDR writes them."""
+        from newsletter.render.dates import format_date
+
+        return self.plain(format_date(value, form, self._language))
 
 
 class MarkdownFormat(TextFormat):
@@ -286,9 +287,10 @@ class HtmlFormat(TextFormat):
 
     name = "html"
 
-    def __init__(self) -> None:
+    def __init__(self, language: str = "en") -> None:
         from markupsafe import Markup, escape
 
+        super().__init__(language)
         self._markup = Markup
         self._escape = escape
 
