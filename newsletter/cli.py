@@ -8,26 +8,78 @@ jinja2, markdown-it, tree-sitter load inside the commands that use them), so tha
 
 import os
 import sys
-from typing import Annotated
+from functools import cache
+from typing import Annotated, Any
 
 import typer
+import typer.core
 
 from newsletter import __version__
-from newsletter.commands import (
-    add_paper,
-    check,
-    common,
-    completion,
-    init,
-    new_issue,
-    preview,
-    render,
-    schema,
-    styles,
-)
+from newsletter.commands import common
+
+# Every command, in the order a week's work meets them: its module (newsletter.commands.X,
+# whose function X it runs) and the summary `newsletter --help` lists, the first paragraph
+# of that function's docstring (tests/test_cli.py holds them equal). A command's module is
+# imported only when it runs or its own --help is asked for: building all eight for the
+# top-level help cost a fifth of start-up.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("init", "Start a publication: newsletter.toml, issues/, JSON schemas for "
+             "editors, a GitHub Actions workflow and a pre-commit hook that run "
+             "'newsletter check'."),
+    "new-issue": ("new_issue", "Create an issue directory with issue.toml (the style's "
+                  "fields, commented) and papers/."),
+    "add-paper": ("add_paper", "Add a paper to an issue as papers/NN-slug.toml (the next "
+                  "number)."),
+    "check": ("check", "Validate publication, issue and paper files, each issue against "
+              "its style, and lint."),
+    "render": ("render", "Render an issue in its house style. Refuses an issue that does "
+               "not check."),
+    "preview": ("preview", "Serve the issue's web page, email and Markdown on a local "
+                "address, and update the open page by itself on every save of the issue, "
+                "newsletter.toml or a template."),
+    "styles": ("styles", "List the house styles, what each is, and the fields each "
+               "requires."),
+    "schema": ("schema", "Print the JSON Schema of an entry file, generated from the "
+               "models."),
+}
+
+
+@cache
+def command(name: str) -> typer.core.TyperCommand:
+    """The click command ``name`` runs, built from its module on first use."""
+    from importlib import import_module
+
+    module, function = COMMANDS[name][0], COMMANDS[name][0]
+    one = typer.Typer(add_completion=False, rich_markup_mode=None,
+                      pretty_exceptions_enable=False)
+    one.command(name, cls=common.PlainHelpCommand)(
+        getattr(import_module(f"newsletter.commands.{module}"), function))
+    built = typer.main.get_command(one)
+    assert isinstance(built, typer.core.TyperCommand)
+    return built
+
+
+class LazyCommands(typer.core.TyperGroup):
+    """The app's commands, each built when it is run (see COMMANDS)."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        return command(cmd_name) if cmd_name in COMMANDS else None
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        # What click's would print, from the summaries instead of the built commands.
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        rows = [(name, typer.core.TyperCommand(name, help=summary).get_short_help_str(limit))
+                for name, (_, summary) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 app = typer.Typer(
     name="newsletter",
+    cls=LazyCommands,
     help="Compose AI-research newsletters from one TOML file per paper.\n\n"
     "An issue is a directory with issue.toml and papers/*.toml; a newsletter.toml in it or "
     "above it holds the publication's defaults. Typical session:\n\n"
@@ -63,23 +115,14 @@ def _root(
     common.debug = debug
 
 
-# In the order a week's work meets them.
-app.command("init", cls=common.PlainHelpCommand)(init.init)
-app.command("new-issue", cls=common.PlainHelpCommand)(new_issue.new_issue)
-app.command("add-paper", cls=common.PlainHelpCommand)(add_paper.add_paper)
-app.command("check", cls=common.PlainHelpCommand)(check.check)
-app.command("render", cls=common.PlainHelpCommand)(render.render)
-app.command("preview", cls=common.PlainHelpCommand)(preview.preview)
-app.command("styles", cls=common.PlainHelpCommand)(styles.styles)
-app.command("schema", cls=common.PlainHelpCommand)(schema.schema)
-
-
 _COMPLETION_FLAGS = frozenset({"--install-completion", "--show-completion"})
 
 
 def main() -> None:
     """Run the app on the command line's arguments (see ``newsletter.__main__``)."""
-    if os.environ.get(completion.COMPLETE_VAR) or _COMPLETION_FLAGS.intersection(sys.argv[1:]):
-        completion.run_guarded(app)  # a TAB, or an install: never a traceback
+    if os.environ.get(common.COMPLETE_VAR) or _COMPLETION_FLAGS.intersection(sys.argv[1:]):
+        from newsletter.commands.completion import run_guarded
+
+        run_guarded(app)  # a TAB, or an install: never a traceback
         return
     app()

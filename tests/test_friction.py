@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.cli import app
 from tests.support.cli import Run
 from tests.support.paths import EXAMPLES
 
@@ -83,9 +82,8 @@ def test_a_warning_is_shown_beside_an_error_of_the_same_file(run: Run, weekly: P
 
 
 def _help_of_every_command(run: Run) -> dict[str, str]:
-    import typer.main
+    from newsletter.cli import COMMANDS as commands
 
-    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
     return {name: run(name, "--help").stdout for name in commands}
 
 

@@ -313,7 +313,7 @@ def test_an_issue_with_only_built_in_templates_is_not_rendered_by_check(
 def test_editing_an_override_checks_the_issue_again(run: Run, weekly: Path) -> None:
     """The override is part of the cache's key. (Each check here stands for a new process:
     within one, a template compiles once, so the compiled ones are dropped in between.)"""
-    from newsletter.render import _environment
+    from newsletter.render.document import _environment
 
     def check() -> int:
         _environment.cache_clear()

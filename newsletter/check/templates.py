@@ -46,7 +46,7 @@ def _renderings(style: Style) -> list[tuple[str, bool]]:
 
 def template_problems(loaded: LoadedIssue, style: Style) -> list[Problem]:
     """One problem per failing template line, naming the renderings it failed in."""
-    from newsletter.render import render_text
+    from newsletter.render.document import render_text
     from newsletter.render.sandbox import TemplateRenderError
 
     failed: dict[tuple[Path, int, str], list[str]] = {}

@@ -11,6 +11,9 @@ from typing import Any, NoReturn
 import typer
 import typer.core
 
+# Set by the shell on every TAB (typer's protocol): the run is a completion request.
+COMPLETE_VAR = "_NEWSLETTER_COMPLETE"
+
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import typer
 
-COMPLETE_VAR = "_NEWSLETTER_COMPLETE"
+from newsletter.commands.common import COMPLETE_VAR
+
 # Shown as suggestions, so also as words in the shell (zsh evaluates them): a style folder
 # of a publication's own templates/ named '$(rm -rf ~)' or 'a\nb' is not offered.
 # (A pattern string, compiled on first use by re's cache: not at start-up.)

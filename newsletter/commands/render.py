@@ -56,7 +56,7 @@ def render(
         from newsletter.entries.loading import load_issue
         from newsletter.entries.problems import has_errors, sort_problems
         from newsletter.errors import UsageError
-        from newsletter.render import MailHeaders, RenderWarning, render_document
+        from newsletter.render.document import MailHeaders, RenderWarning, render_document
         from newsletter.render.registry import fragment_of, issue_formats, with_fragments
 
         if output_format not in issue_formats():

@@ -47,7 +47,7 @@ class Preview:
     def saved(self, _paths: set[Path]) -> None:
         """A save completed: forget compiled templates and styles, tell every client."""
         from newsletter.entries.styles import forget_styles
-        from newsletter.render import forget_templates
+        from newsletter.render.document import forget_templates
 
         forget_styles()
         forget_templates()
@@ -67,7 +67,7 @@ class Preview:
         from newsletter.entries.loading import load_issue
         from newsletter.entries.problems import has_errors, sort_problems
         from newsletter.errors import NewsletterError
-        from newsletter.render import render_document
+        from newsletter.render.document import render_document
 
         loaded = load_issue(self.issue_dir)
         try:

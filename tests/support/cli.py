@@ -129,6 +129,22 @@ def offered_formats() -> dict[str, tuple[str, ...]]:
     return found
 
 
+def modules_after(argv: Sequence[str]) -> set[str]:
+    """The modules a fresh interpreter has imported once ``newsletter ARGV`` has run: what
+    start-up pays for is decided by imports."""
+    import json
+
+    probe = (
+        "import sys, json\n"
+        f"sys.argv = ['newsletter', *{list(argv)!r}]\n"
+        "from newsletter.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(sys.modules)))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=REPO).stdout
+    return set(json.loads(out.strip().splitlines()[-1]))
+
+
 def newsletter_argv(*args: str | Path) -> list[str]:
     return [sys.executable, "-m", "newsletter", *(str(a) for a in args)]
 
