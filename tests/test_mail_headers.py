@@ -209,6 +209,10 @@ HOSTILE = [
      "only for a subject and a body"),
     ("unsubscribe_url", '"mailto:leave@example.com?subject=x%0D%0ABcc:%20leak"', "U+000D"),
     ("unsubscribe_url", '"mailto:leave@example.com,leak@attacker.example"', "one plain"),
+    # A mail client percent-decodes the address: this is two recipients, and another domain.
+    ("unsubscribe_url", '"mailto:leak%40attacker.example%2Cleave@example.com"',
+     "percent-encoded address"),
+    ("unsubscribe_url", '"mailto:leave%40attacker.example"', "percent-encoded address"),
     ("unsubscribe_url", '["https://example.com/a", "https://example.com/b"]', "two of a kind"),
     ("unsubscribe_url", f'"https://example.com/{"a" * 900}"', "too long"),
     ("unsubscribe_url", "42", "text in quotes"),

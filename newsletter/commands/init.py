@@ -56,13 +56,17 @@ def init(
         written, kept = init_publication(directory, name=name.strip(), style=style,
                                          force=force, install_spec=spec,
                                          code_scanning=code_scanning)
+        from newsletter.entries.problems import printable
+
+        # Paths as given (a folder name chosen by whoever made it), made printable.
         for path in written:
-            typer.echo(f"created {path}")
+            typer.echo(f"created {printable(str(path))}")
         if note and any(path.as_posix().endswith(WORKFLOW) for path in written):
             typer.echo(f"newsletter: note: the workflow pip-installs {spec}: {note} "
                        "(--install SPEC chooses another)", err=True)
         for path in kept:
-            typer.echo(f"kept {path} (it exists; --force replaces it)")
-        typer.echo(f"next: newsletter new-issue {directory / 'issues' / '001'} --number 1")
+            typer.echo(f"kept {printable(str(path))} (it exists; --force replaces it)")
+        typer.echo(f"next: newsletter new-issue {printable(str(directory / 'issues' / '001'))}"
+                   " --number 1")
 
     guarded(run)

@@ -26,9 +26,14 @@ def styles() -> None:
             for line in _base_pieces(own):
                 typer.echo(line)
             return
+        from newsletter.entries.problems import printable
+
+        # A publication's own style (its folder name, its description) comes with a pull
+        # request: piped into a log or a terminal pager, it must not carry escapes either.
         for style in all_styles(own):
-            typer.echo(f"{style.name}{_origin(style.name, style.folder, own, builtin)}\n"
-                       f"  {style.description}")
+            typer.echo(printable(f"{style.name}"
+                                 f"{_origin(style.name, style.folder, own, builtin)}")
+                       + f"\n  {printable(style.description)}")
             typer.echo(f"  formats: {', '.join(style.formats)}")
             for kind, names in (("publication", style.requires_publication),
                                 ("issue", style.requires_issue),

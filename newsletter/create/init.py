@@ -88,6 +88,8 @@ def init_publication(directory: Path, *, name: str, style: str, force: bool,
         **{Path(SCHEMA_DIR) / f"{kind}.schema.json": schema_json(
             kind, styles_of(directory / "newsletter.toml")) for kind in KINDS},
     }
+    for relative in files:
+        _refuse_links(place.target(directory, relative), len(relative.parts), force=force)
     written, kept = [], []
     for relative, text in files.items():
         target = place.target(directory, relative)
@@ -109,3 +111,17 @@ def init_publication(directory: Path, *, name: str, style: str, force: bool,
                 continue
         written.append(target)
     return written, kept
+
+
+def _refuse_links(target: Path, depth: int, *, force: bool) -> None:
+    """Refuse, before anything is written, a file of the publication reached through a
+    symbolic link: a pull request can commit ``schemas -> ../../elsewhere``, and init would
+    create (with --force, replace) files wherever it leads. A link in place of the file
+    itself is kept like any file that exists, unless --force would write through it."""
+    from newsletter.entries.problems import display_path
+
+    parts = [target, *list(target.parents)[:depth - 1]]
+    for part in parts:
+        if os.path.islink(part) and (part != target or force):
+            raise NewsletterError(f"{display_path(part)}: is a symbolic link; init writes "
+                                  "only files of the publication's own folders")

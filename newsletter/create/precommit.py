@@ -22,6 +22,7 @@ repos:
       - id: newsletter-check
         name: newsletter check
         entry: newsletter check
+        args: ["--"]  # what follows are file names, even one that starts with '-'
         language: system
         files: {files}
         pass_filenames: true

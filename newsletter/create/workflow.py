@@ -134,7 +134,7 @@ def _code_scanning(install_spec: str, folder: str) -> str:
           FOLDER: {yaml_quoted(folder or ".")}
         run: |
           status=0
-          newsletter check "$FOLDER" --format sarif ${{BASE:+--base "origin/$BASE"}} \\
+          newsletter check --format sarif ${{BASE:+--base "origin/$BASE"}} -- "$FOLDER" \\
             > newsletter.sarif || status=$?
           test "$status" -le 1
       - uses: {UPLOAD_SARIF}

@@ -75,6 +75,11 @@ def _mailto_problem(value: str) -> str | None:
     address, _, query = value[len("mailto:"):].partition("?")
     if "#" in value:
         return "is a mailto: URI with a '#', which it may not have"
+    if "%" in address:
+        # A mail client decodes the address (RFC 6068): '%2C' would be a second recipient,
+        # '%40' another domain. A plain address needs no percent-encoding.
+        return ("has a percent-encoded address; write the address plainly, as in "
+                "'mailto:leave@example.com'")
     try:
         mailboxes = parse_addresses(address)
     except ValueError:

@@ -54,8 +54,11 @@ def relative_path(path: Path | str) -> str:
 
 
 def display_path(path: Path | str) -> str:
-    """``relative_path``, printable: a file name is chosen by whoever made the file."""
-    return printable(relative_path(path))
+    """``relative_path``, printable: a file name is chosen by whoever made the file. One
+    that starts with '::' is shown as './::...': at the start of a line of a GitHub
+    Actions log, '::error ...::' would be read as a workflow command, not as a file."""
+    shown = printable(relative_path(path))
+    return f"./{shown}" if shown.startswith("::") else shown
 
 
 # What must never reach a terminal, a log or a CI annotation raw: C0 and C1 controls and
