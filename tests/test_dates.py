@@ -208,6 +208,8 @@ def test_locales_are_cached() -> None:
     assert cldr_locale("zh-TW") is not None and str(cldr_locale("zh-TW")) == "zh_Hant_TW"
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["render", "--help"]])
+# check validates language without babel (its import is ~13 ms); only dates need it.
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["render", "--help"],
+                                  ["check", "--no-cache", "examples/briefing"]])
 def test_start_up_does_not_import_babel(argv: list[str]) -> None:
     assert not any(name.split(".")[0] == "babel" for name in modules_after(argv))
