@@ -8,7 +8,17 @@ import signal
 import sys
 
 
+def _unraisable(report: "sys.UnraisableHookArgs") -> None:
+    # A Ctrl-C that lands while Python runs a weakref or __del__ callback (the worker pool
+    # of check --jobs shutting down) cannot propagate, and Python would print it as an
+    # "Exception ignored in ..." traceback after the command's own one-line message.
+    if report.exc_type is not None and issubclass(report.exc_type, KeyboardInterrupt):
+        return
+    sys.__unraisablehook__(report)
+
+
 def main() -> None:
+    sys.unraisablehook = _unraisable
     try:
         from newsletter.cli import main as run
     except KeyboardInterrupt:

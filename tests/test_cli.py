@@ -135,3 +135,21 @@ def test_internal_error_is_one_line_with_exit_70(run: Run, monkeypatch: pytest.M
     assert result.exit_code == 70
     assert result.stderr.count("\n") == 1
     assert "internal error (RuntimeError: boom)" in result.stderr and "--debug" in result.stderr
+
+
+@pytest.mark.parametrize(("raised", "printed"), [("KeyboardInterrupt", False),
+                                                 ("ValueError", True)])
+def test_a_ctrl_c_in_a_weakref_callback_prints_no_traceback(raised: str, printed: bool) -> None:
+    """Ctrl-C can land while Python runs a weakref callback (check --jobs's pool shutting
+    down), where it cannot propagate: Python would print it as 'Exception ignored in ...'
+    with a traceback. The command's hook drops that one kind and keeps every other."""
+    probe = ("import sys, weakref\n"
+             "from newsletter.__main__ import _unraisable\n"
+             "sys.unraisablehook = _unraisable\n"
+             "class Thing: pass\n"
+             "thing = Thing()\n"
+             f"def callback(ref): raise {raised}\n"
+             "ref = weakref.ref(thing, callback)\n"
+             "del thing\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert ("Traceback" in done.stderr) is printed, done.stderr
