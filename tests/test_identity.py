@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import subprocess
+import time
 import unicodedata
 from pathlib import Path
 
 import pytest
 
-from newsletter.entries.identity import arxiv_id, link_key, same_text
+from newsletter.entries.identity import ArxivId, arxiv_id, link_key, parse_arxiv, same_text
 from tests.support.cli import Run, child_env, newsletter_argv
 
 
@@ -114,3 +115,76 @@ def test_identity_keys() -> None:
     assert arxiv_id("https://example.org/abs/2604.01234") is None
     assert link_key("https://www.Example.org/a/#top") == "url:example.org/a"
     assert same_text("Café") == same_text(unicodedata.normalize("NFD", "CAFÉ"))
+
+
+@pytest.mark.parametrize(("text", "base", "version"), [
+    ("2604.01234", "2604.01234", None),
+    ("2604.01234v2", "2604.01234", 2),
+    ("  arXiv:2604.01234 ", "2604.01234", None),
+    ("ARXIV:2604.01234v3", "2604.01234", 3),
+    ("0704.0001", "0704.0001", None),                       # four digits before 2015
+    ("https://arxiv.org/abs/2604.01234", "2604.01234", None),
+    ("http://arxiv.org/abs/2604.01234v2?context=cs#ref", "2604.01234", 2),
+    ("arxiv.org/abs/2604.01234/", "2604.01234", None),
+    ("https://arxiv.org/pdf/2604.01234", "2604.01234", None),
+    ("https://arxiv.org/pdf/2604.01234v2", "2604.01234", 2),
+    ("https://arxiv.org/pdf/2604.01234v2.pdf", "2604.01234", 2),
+    ("https://arxiv.org/html/2604.01234v1", "2604.01234", 1),
+    ("https://export.arxiv.org/abs/2604.01234", "2604.01234", None),
+    ("https://www.arxiv.org/abs/2604.01234", "2604.01234", None),
+    ("hep-th/9901001", "hep-th/9901001", None),
+    ("HEP-TH/9901001v2", "hep-th/9901001", 2),
+    ("math.GT/0309136", "math.GT/0309136", None),
+    ("math.gt/0309136v1", "math.GT/0309136", 1),
+    ("https://arxiv.org/abs/math.GT/0309136", "math.GT/0309136", None),
+    ("https://arxiv.org/pdf/hep-th/9901001v2.pdf", "hep-th/9901001", 2),
+    ("https://huggingface.co/papers/2604.01234", "2604.01234", None),
+    ("https://www.alphaxiv.org/abs/2604.01234", "2604.01234", None),
+    ("https://alphaxiv.org/overview/2604.01234v2", "2604.01234", 2),
+])
+def test_every_accepted_arxiv_form(text: str, base: str, version: int | None) -> None:
+    found = parse_arxiv(text)
+    assert found == ArxivId(base, version)
+    assert found.abs_url == f"https://arxiv.org/abs/{base}"
+    assert str(found) == (f"{base}v{version}" if version else base)
+    assert link_key(text) == f"arxiv:{base}"
+
+
+@pytest.mark.parametrize("text", [
+    "2604.01234v999999999999",                   # no paper has a thousand versions
+    "2604.01234v0",
+    "2604.0١٢٣٤",                                # Arabic-Indic digits
+    "２６０４.０１２３４",                           # fullwidth digits
+    "https://arxiv.org/abs/2604.0١٢٣٤",
+    "https://arxiv.org/abs/２６０４.０１２３４v2",
+    "https://arxiv.org.evil.com/abs/2604.01234",
+    "https://evil.com/arxiv.org/abs/2604.01234",
+    "https://arxiv.org@evil.com/abs/2604.01234",
+    "https://evil.com/?u=https://arxiv.org/abs/2604.01234",
+    "https://arxiv.org/abs/2604.01234/extra",
+    "https://example.org/abs/2604.01234",
+    "arXiv:2604.01234 extra",
+    "2604.123",
+    "2604.123456",
+    "hep-th/990100",
+    "abc",
+    "",
+    "2604.01234\n2604.05678",                     # two lines are not one id
+    "https://arxiv.org/abs/2604.01234\x00",
+    "https://arxiv.org/abs/2604.01234\n?context=cs",
+])
+def test_hostile_arxiv_text_is_no_id(text: str) -> None:
+    assert parse_arxiv(text) is None
+    assert not link_key(text).startswith("arxiv:")
+
+
+@pytest.mark.parametrize("text", [
+    "https://arxiv.org/abs/" + "2" * 10_000,
+    "https://arxiv.org/abs/" + "a-" * 5_000 + "/0309136",
+    "arXiv:" + "1" * 10_000 + ".01234",
+    "https://arxiv.org/abs/2604.01234?" + "x" * 10_000,
+])
+def test_ten_kilobytes_of_text_are_no_id_and_quick(text: str) -> None:
+    started = time.perf_counter()
+    assert parse_arxiv(text) is None
+    assert time.perf_counter() - started < 0.05

@@ -1,0 +1,1 @@
+"""Paper metadata fetched from outside (arXiv, DOI, BibTeX), normalised for entries."""
