@@ -18,21 +18,20 @@ version has no content to summarise. The message names an earlier version to imp
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
-from newsletter import DISTRIBUTION, HOMEPAGE, __version__
 from newsletter.entries.identity import ArxivId, parse_arxiv
 from newsletter.errors import NewsletterError
+from newsletter.intake import http
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -45,8 +44,6 @@ DEFAULT_ENDPOINT = "https://export.arxiv.org/api/query"
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
 _OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
-# Worth another try: arXiv's rate limiting (429) and its overloaded or restarting servers.
-_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 # How arXiv's withdrawal notices read: in the comment anywhere ("This paper has been withdrawn
 # by the author"), in the abstract only at its start, so a study of withdrawn drugs is kept.
 _WITHDRAWN_COMMENT = re.compile(
@@ -178,87 +175,58 @@ class ArxivClient:
         query = urlencode({"search_query": "", "id_list": ",".join(names), "start": 0,
                            "max_results": len(ids)}, safe=",")
         url = f"{self.endpoint}?{query}"
-        retries = empty = 0
+        source = f"arXiv {_names(names)}"
+        retries = http.Retries(source, self.retries, self.backoff, self.max_wait, self.sleep)
+        empty = 0
         while True:
-            status, headers, body = self._get(url, names)
-            if status in _RETRY_STATUS:
-                retries = self._wait_to_retry(retries, names, f"HTTP {status}", headers)
-                continue
-            if status == 400:
-                raise _refusal(body, names)
-            if status != 200:
-                raise ArxivUnavailable(f"arXiv {_names(names)}: HTTP {status} from "
-                                       f"{_host(url)}")
-            entries, total = _parse_feed(body, names)
+            answer = self._get(url, source, retries)
+            if answer.status == 400:
+                raise _refusal(answer.body, names)
+            if answer.status != 200:
+                raise ArxivUnavailable(f"{source}: HTTP {answer.status} from "
+                                       f"{http.host(url)}")
+            entries, total = _parse_feed(answer.body, names)
             _raise_error_entry(entries, names)
             if not entries and total == 0 and empty < self.empty_retries:
                 empty += 1
                 continue  # the rate limit spaces the second try
             if len(entries) < min(total, len(ids)):
-                retries = self._wait_to_retry(retries, names, "an empty or short page", {})
+                self._retry(retries, "an empty or short page")
                 continue
             return self._match(ids, entries, url)
 
-    def _get(self, url: str, names: list[str]) -> tuple[int, dict[str, str], bytes]:
-        import requests  # lazily: `newsletter --help` never pays for it
-
+    def _get(self, url: str, source: str, retries: http.Retries) -> http.Answer:
         if self._session is None:
-            self._session = requests.Session()
-            self._session.headers["User-Agent"] = (
-                f"{DISTRIBUTION}/{__version__} (+{HOMEPAGE})")
-        self._keep_interval()
-        started = self.clock()
+            self._session = http.session(http.user_agent())
         try:
-            with self._session.get(url, stream=True, allow_redirects=False,
-                                   timeout=(self.connect_timeout, self.read_timeout)) as reply:
-                length = reply.headers.get("Content-Length", "")
-                if length.isascii() and length.isdigit() and int(length) > self.max_bytes:
-                    raise self._too_large(names)
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in reply.iter_content(64 * 1024):
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise self._too_large(names)
-                    if self.clock() - started > self.total_timeout:
-                        raise requests.Timeout
-                    chunks.append(chunk)
-                return reply.status_code, dict(reply.headers), b"".join(chunks)
-        except requests.Timeout:
-            raise ArxivUnavailable(f"arXiv {_names(names)}: no answer from {_host(url)} "
-                                   f"within {self.read_timeout:g} s") from None
-        except requests.RequestException as error:
-            raise ArxivUnavailable(f"arXiv {_names(names)}: cannot reach {_host(url)} "
-                                   f"({_reason(error)})") from None
-        finally:
-            self._last_request = self.clock()
+            return http.get(self._session, url, source=source, retries=retries,
+                            max_bytes=self.max_bytes, connect_timeout=self.connect_timeout,
+                            read_timeout=self.read_timeout, total_timeout=self.total_timeout,
+                            clock=self.clock, each_try=self._spaced)
+        except http.TooLarge as error:
+            raise ArxivBadAnswer(str(error)) from None
+        except http.Unavailable as error:
+            raise ArxivUnavailable(str(error)) from None
 
-    def _keep_interval(self) -> None:
+    @contextmanager
+    def _spaced(self) -> Iterator[None]:
+        """arXiv's rule: at most one request every ``min_interval`` seconds, counted from
+        the end of the one before."""
         if self._last_request is not None:
             remaining = self.min_interval - (self.clock() - self._last_request)
             if remaining > 0:
                 self.sleep(remaining)
+        try:
+            yield
+        finally:
+            self._last_request = self.clock()
 
-    def _wait_to_retry(self, retries: int, names: list[str], what: str,
-                       headers: dict[str, str]) -> int:
-        """Waits before the next try and returns the count of retries so far; raises when
-        they are used up or arXiv asks for a wait longer than ``max_wait``."""
-        if retries >= self.retries:
-            raise ArxivUnavailable(f"arXiv {_names(names)}: {what} after {retries + 1} tries; "
-                                   "try again later")
-        asked = _retry_after(headers.get("Retry-After"))
-        if asked is not None and asked > self.max_wait:
-            shown = f"{asked:.0f} s" if math.isfinite(asked) else "forever"
-            raise ArxivUnavailable(f"arXiv {_names(names)}: {what}, asked to wait {shown} "
-                                   f"(more than {self.max_wait:g} s); try again later")
-        delay = asked if asked is not None else self.backoff * 2 ** retries
-        if delay > 0:
-            self.sleep(min(delay, self.max_wait))
-        return retries + 1
-
-    def _too_large(self, names: list[str]) -> ArxivBadAnswer:
-        return ArxivBadAnswer(f"arXiv {_names(names)}: the answer is larger than "
-                              f"{self.max_bytes} bytes; refused")
+    @staticmethod
+    def _retry(retries: http.Retries, what: str) -> None:
+        try:
+            retries.wait(what)
+        except http.Unavailable as error:
+            raise ArxivUnavailable(str(error)) from None
 
     def _match(self, ids: Sequence[ArxivId], entries: list[Element],
                url: str) -> dict[str, ArxivRecord | ArxivError]:
@@ -391,45 +359,9 @@ def _withdrawn(record: ArxivRecord) -> str | None:
     return f"arXiv {record.arxiv_id} has been withdrawn ({_one_line(said, 80)}){earlier}"
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds asked by ``Retry-After`` (delta-seconds or an HTTP date); None when absent
-    or unreadable; infinity for a number too large to mean anything."""
-    if not value or len(value) > 64:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    if math.isnan(seconds):
-        return None
-    return max(seconds, 0.0)
-
-
 def _names(names: Sequence[str]) -> str:
     shown = ", ".join(names[:3])
     return f"{shown} and {len(names) - 3} more" if len(names) > 3 else shown
-
-
-def _host(url: str) -> str:
-    return urlsplit(url).netloc
-
-
-def _reason(error: Exception) -> str:
-    """A short cause from requests' nested exceptions ('Connection refused')."""
-    text = str(error)
-    for known in ("Connection refused", "Name or service not known", "Network is unreachable",
-                  "Temporary failure in name resolution", "Connection reset by peer",
-                  "Remote end closed connection"):
-        if known in text:
-            return known
-    return type(error).__name__
 
 
 def _one_line(text: str, limit: int = 120) -> str:

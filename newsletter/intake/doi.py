@@ -16,7 +16,6 @@ negotiation fallback of the kind needed here.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import html.parser
 import json
 import os
@@ -24,12 +23,13 @@ import re
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from newsletter.entries import identity
 from newsletter.errors import NewsletterError
+from newsletter.intake import http
 from newsletter.intake.sources import DOI_KEY, Record
 
 CROSSREF_API = "https://api.crossref.org"
@@ -178,7 +178,7 @@ def _author(name: _Name) -> str | None:
 def _record(doi: str, work: _Work, fetched_from: str) -> Record:
     title = work.title[0] if isinstance(work.title, list) and work.title else work.title
     if not isinstance(title, str) or not plain_text(title):
-        raise DoiError(f"doi:{doi}: the answer from {_host(fetched_from)} has no title")
+        raise DoiError(f"doi:{doi}: the answer from {http.host(fetched_from)} has no title")
     published = (_date(work.published) or _date(work.issued) or _date(work.published_print)
                  or _date(work.published_online))
     abstract = plain_text(work.abstract) if work.abstract else None
@@ -191,112 +191,33 @@ def _record(doi: str, work: _Work, fetched_from: str) -> Record:
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"])
-        raise DoiError(f"doi:{doi}: the answer from {_host(fetched_from)} has a {where} "
+        raise DoiError(f"doi:{doi}: the answer from {http.host(fetched_from)} has a {where} "
                        f"that cannot be kept: {error['msg']}".replace("\n", " ")) from exc
-
-
-def _host(url: str) -> str:
-    return urlsplit(url).netloc or url
-
-
-def _user_agent(contact: str | None) -> str:
-    from newsletter import DISTRIBUTION, HOMEPAGE, __version__
-
-    mailto = f"; mailto:{contact}" if contact else ""
-    return f"{DISTRIBUTION}/{__version__} (+{HOMEPAGE}{mailto})"
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds a ``Retry-After`` header asks for (a number or an HTTP date), if it says."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 def _get(doi: str, url: str, *, params: dict[str, str], headers: dict[str, str],
          sleep: Callable[[float], None], timeout: float) -> tuple[int, bytes]:
     """GET ``url``: the status and body (cut at MAX_BODY_BYTES), retrying 429/503 as asked
     within bounds. 404 is returned for the caller to decide; other errors raise DoiError."""
-    import requests
-
-    session = requests.Session()
-    session.max_redirects = 5  # doi.org sends one redirect, to the registry holding the DOI
-    try:
-        return _attempts(doi, url, session, params=params, headers=headers, sleep=sleep,
-                         timeout=timeout)
-    finally:
-        session.close()
-
-
-def _attempts(doi: str, url: str, session: Any, *, params: dict[str, str],
-              headers: dict[str, str], sleep: Callable[[float], None],
-              timeout: float) -> tuple[int, bytes]:
-    import requests
-    from urllib3.exceptions import HTTPError, ReadTimeoutError
-
-    host = _host(url)
-    for attempt in range(1, ATTEMPTS + 1):
+    source = f"doi:{doi}"
+    # doi.org sends one redirect, to the registry holding the DOI.
+    with http.session(headers["User-Agent"], redirects=5) as session:
         try:
-            with session.get(url, params=params, headers=headers, timeout=timeout,
-                              stream=True) as response:
-                status = response.status_code
-                if status in (429, 503):
-                    asked = _retry_after(response.headers.get("Retry-After"))
-                    wait = asked if asked is not None else 2.0 ** attempt
-                    if attempt == ATTEMPTS or wait > MAX_WAIT_SECONDS:
-                        later = f" (it asks to wait {asked:.0f} s)" if asked else ""
-                        raise DoiError(f"doi:{doi}: {host} answered HTTP {status}, too busy"
-                                       f"{later}; try again later")
-                    sleep(wait)
-                    continue
-                if status == 404:
-                    return status, b""
-                if status >= 400:
-                    # Not the reason phrase: it is the server's text, on the user's terminal.
-                    raise DoiError(f"doi:{doi}: {host} answered HTTP {status}")
-                length = response.headers.get("Content-Length", "")
-                if length.isdigit() and int(length) > MAX_BODY_BYTES:
-                    raise _too_big(doi, host)
-                # requests' timeout is per read: a server dripping a byte at a time would
-                # never trip it, so the whole body also has a deadline.
-                deadline = time.monotonic() + 3 * timeout
-                body = bytearray()
-                # read1: what has arrived (one read of the socket), not a full 64 KiB block
-                # that a slow server could take forever to fill.
-                while chunk := response.raw.read1(65536, decode_content=True):
-                    body += chunk
-                    if len(body) > MAX_BODY_BYTES:
-                        raise _too_big(doi, host)
-                    if time.monotonic() > deadline:
-                        raise DoiError(f"doi:{doi}: {host} sent its answer too slowly (more "
-                                       f"than {3 * timeout:g} s)")
-                return status, bytes(body)
-        # The body is read from urllib3 itself (read1), so its errors come unwrapped.
-        except (requests.Timeout, ReadTimeoutError) as exc:
-            raise DoiError(f"doi:{doi}: {host} did not answer within {timeout:g} s") from exc
-        except requests.TooManyRedirects as exc:
-            raise DoiError(f"doi:{doi}: {host} redirected too many times") from exc
-        except HTTPError as exc:
-            raise DoiError(f"doi:{doi}: the answer from {host} broke off: "
-                           f"{type(exc).__name__}") from exc
-        except requests.RequestException as exc:
-            raise DoiError(f"doi:{doi}: cannot reach {host} (no network, or it is down): "
-                           f"{type(exc).__name__}") from exc
-    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
-
-
-def _too_big(doi: str, host: str) -> DoiError:
-    return DoiError(f"doi:{doi}: the answer from {host} is larger than "
-                    f"{MAX_BODY_BYTES // (1024 * 1024)} MiB; not reading it")
+            answer = http.get(session, url, source=source, params=params, headers=headers,
+                              retries=http.Retries(source, ATTEMPTS - 1, 2.0,
+                                                   MAX_WAIT_SECONDS, sleep),
+                              retry_status={429, 503}, max_bytes=MAX_BODY_BYTES,
+                              connect_timeout=timeout, read_timeout=timeout,
+                              # requests' timeout is per read: the whole body has a deadline.
+                              total_timeout=3 * timeout)
+        except http.HttpError as exc:
+            raise DoiError(str(exc)) from exc
+    if answer.status == 404:
+        return answer.status, b""
+    if answer.status >= 400:
+        # Not the reason phrase: it is the server's text, on the user's terminal.
+        raise DoiError(f"{source}: {http.host(url)} answered HTTP {answer.status}")
+    return answer.status, answer.body
 
 
 def _json(doi: str, host: str, body: bytes) -> Any:
@@ -327,7 +248,7 @@ def fetch(doi: str, *, contact: str | None = None, sleep: Callable[[float], None
         # It goes into a request header: no line breaks or spaces, just an address.
         raise DoiError(f"doi:{doi}: the contact address {contact[:80]!a} is not an e-mail "
                        "address (Crossref's polite pool asks for one)")
-    headers = {"User-Agent": _user_agent(contact), "Accept": "application/json"}
+    headers = {"User-Agent": http.user_agent(contact), "Accept": "application/json"}
     crossref = os.environ.get("NEWSLETTER_CROSSREF_API", CROSSREF_API).rstrip("/")
     url = f"{crossref}/works/{quote(doi, safe='')}"
     params = {"mailto": contact} if contact else {}
@@ -335,11 +256,11 @@ def fetch(doi: str, *, contact: str | None = None, sleep: Callable[[float], None
                         timeout=timeout)
     if status != 404:
         try:
-            answer = _Crossref.model_validate(_json(doi, _host(url), body))
+            answer = _Crossref.model_validate(_json(doi, http.host(url), body))
         except ValidationError as exc:
-            raise _shape_error(doi, _host(url), "a Crossref work", exc) from exc
+            raise _shape_error(doi, http.host(url), "a Crossref work", exc) from exc
         if answer.status != "ok" or answer.message_type != "work":
-            raise DoiError(f"doi:{doi}: {_host(url)} answered {answer.message_type!r}, not "
+            raise DoiError(f"doi:{doi}: {http.host(url)} answered {answer.message_type!r}, not "
                            "a work")
         return _record(doi, answer.message, url)
 
@@ -348,10 +269,10 @@ def fetch(doi: str, *, contact: str | None = None, sleep: Callable[[float], None
     headers["Accept"] = CSL_JSON
     status, body = _get(doi, url, params={}, headers=headers, sleep=sleep, timeout=timeout)
     if status == 404:
-        raise DoiError(f"doi:{doi}: no such DOI (neither Crossref nor {_host(url)} "
+        raise DoiError(f"doi:{doi}: no such DOI (neither Crossref nor {http.host(url)} "
                        "knows it)")
     try:
-        item = _Work.model_validate(_json(doi, _host(url), body))
+        item = _Work.model_validate(_json(doi, http.host(url), body))
     except ValidationError as exc:
-        raise _shape_error(doi, _host(url), "a CSL-JSON item", exc) from exc
+        raise _shape_error(doi, http.host(url), "a CSL-JSON item", exc) from exc
     return _record(doi, item, url)
