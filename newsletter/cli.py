@@ -17,30 +17,30 @@ import typer.core
 from newsletter import __version__
 from newsletter.commands import common
 
-# Every command, in the order a week's work meets them: its module (newsletter.commands.X,
-# whose function X it runs) and the summary `newsletter --help` lists, the first paragraph
-# of that function's docstring (tests/test_cli.py holds them equal). A command's module is
+# Every command, in the order a week's work meets them, and the summary `newsletter --help`
+# lists: the first paragraph of the docstring of function X in newsletter.commands.X (X is
+# the name with '_' for '-'; tests/test_cli.py holds the two equal). A command's module is
 # imported only when it runs or its own --help is asked for: building all eight for the
 # top-level help cost a fifth of start-up.
-COMMANDS: dict[str, tuple[str, str]] = {
-    "init": ("init", "Start a publication: newsletter.toml, issues/, JSON schemas for "
-             "editors, a GitHub Actions workflow and a pre-commit hook that run "
-             "'newsletter check'."),
-    "new-issue": ("new_issue", "Create an issue directory with issue.toml (the style's "
-                  "fields, commented) and papers/."),
-    "add-paper": ("add_paper", "Add a paper to an issue as papers/NN-slug.toml (the next "
-                  "number)."),
-    "check": ("check", "Validate publication, issue and paper files, each issue against "
-              "its style, and lint."),
-    "render": ("render", "Render an issue in its house style. Refuses an issue that does "
-               "not check."),
-    "preview": ("preview", "Serve the issue's web page, email and Markdown on a local "
-                "address, and update the open page by itself on every save of the issue, "
-                "newsletter.toml or a template."),
-    "styles": ("styles", "List the house styles, what each is, and the fields each "
-               "requires."),
-    "schema": ("schema", "Print the JSON Schema of an entry file, generated from the "
-               "models."),
+COMMANDS: dict[str, str] = {
+    "init": "Start a publication: newsletter.toml, issues/, JSON schemas for "
+            "editors, a GitHub Actions workflow and a pre-commit hook that run "
+            "'newsletter check'.",
+    "new-issue": "Create an issue directory with issue.toml (the style's "
+                 "fields, commented) and papers/.",
+    "add-paper": "Add a paper to an issue as papers/NN-slug.toml (the next "
+                 "number).",
+    "check": "Validate publication, issue and paper files, each issue against "
+             "its style, and lint.",
+    "render": "Render an issue in its house style. Refuses an issue that does "
+              "not check.",
+    "preview": "Serve the issue's web page, email and Markdown on a local "
+               "address, and update the open page by itself on every save of the issue, "
+               "newsletter.toml or a template.",
+    "styles": "List the house styles, what each is, and the fields each "
+              "requires.",
+    "schema": "Print the JSON Schema of an entry file, generated from the "
+              "models.",
 }
 
 
@@ -49,11 +49,11 @@ def command(name: str) -> typer.core.TyperCommand:
     """The click command ``name`` runs, built from its module on first use."""
     from importlib import import_module
 
-    module, function = COMMANDS[name][0], COMMANDS[name][0]
+    function = name.replace("-", "_")
     one = typer.Typer(add_completion=False, rich_markup_mode=None,
                       pretty_exceptions_enable=False)
     one.command(name, cls=common.PlainHelpCommand)(
-        getattr(import_module(f"newsletter.commands.{module}"), function))
+        getattr(import_module(f"newsletter.commands.{function}"), function))
     built = typer.main.get_command(one)
     assert isinstance(built, typer.core.TyperCommand)
     return built
@@ -72,7 +72,7 @@ class LazyCommands(typer.core.TyperGroup):
         # What click's would print, from the summaries instead of the built commands.
         limit = formatter.width - 6 - max(map(len, COMMANDS))
         rows = [(name, typer.core.TyperCommand(name, help=summary).get_short_help_str(limit))
-                for name, (_, summary) in COMMANDS.items()]
+                for name, summary in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 

@@ -59,7 +59,7 @@ def test_the_listed_summary_is_the_command_s_own(command: str) -> None:
     summary there must be the first paragraph of the help the command itself shows."""
     built = cli.command(command)
     assert built.help is not None
-    assert " ".join(built.help.split("\n\n")[0].split()) == cli.COMMANDS[command][1]
+    assert " ".join(built.help.split("\n\n")[0].split()) == cli.COMMANDS[command]
 
 
 def test_the_top_level_help_builds_no_command() -> None:

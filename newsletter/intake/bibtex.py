@@ -25,7 +25,6 @@ import functools
 import logging
 import os
 import re
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from newsletter.entries.files import Refused, read_regular
 from newsletter.entries.identity import parse_arxiv
 from newsletter.errors import NewsletterError
 from newsletter.intake.doi import normalise as normalise_doi
@@ -83,16 +83,15 @@ def _read_text(path: Path, publication: Path | None) -> str:
             raise BibError(f"{path}: is a symbolic link leading out of the publication; "
                            "not reading it")
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise BibError(f"{path}: cannot read it: {exc.strerror or exc}") from exc
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise BibError(f"{path}: is not a regular file")
-        data = handle.read(MAX_BIB_BYTES + 1)
-    if len(data) > MAX_BIB_BYTES:
-        raise BibError(f"{path}: larger than {MAX_BIB_BYTES // (1024 * 1024)} MiB; split "
-                       "it, or export fewer entries")
+        data = read_regular(path, MAX_BIB_BYTES)
+    except Refused as refused:
+        raise BibError(f"{path}: " + {
+            "not-regular": "is not a regular file",
+            "too-large": f"larger than {MAX_BIB_BYTES // (1024 * 1024)} MiB; split it, "
+                         "or export fewer entries",
+        }.get(refused.reason, f"cannot read it: {refused.detail}")) from refused
+    if data is None:
+        raise BibError(f"{path}: cannot read it: No such file or directory")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

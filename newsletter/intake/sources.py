@@ -47,6 +47,7 @@ from pydantic import (
     ValidationError,
 )
 
+from newsletter.entries.files import Refused, read_regular
 from newsletter.entries.identity import ArxivId, parse_arxiv
 from newsletter.errors import NewsletterError
 
@@ -167,24 +168,16 @@ def _folder(root: Path, kind: str, *, create: bool) -> Path | None:
 def _read(path: Path) -> bytes | None:
     """The bytes of the cache file ``path`` (None if absent), refusing links, what is not a
     regular file, and files over the size cap."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        if os.path.islink(path):
-            raise CacheError(f"{path}: is a symbolic link; cache files must be files of "
-                             "the publication itself") from exc
-        raise CacheError(f"{path}: cannot read it: {exc.strerror or exc}") from exc
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise CacheError(f"{path}: is not a regular file")
-        data = handle.read(MAX_CACHE_BYTES + 1)
-    if len(data) > MAX_CACHE_BYTES:
-        raise CacheError(f"{path}: larger than {MAX_CACHE_BYTES // 1024} KiB; not a cache "
-                         "file this tool wrote")
-    return data
+        return read_regular(path, MAX_CACHE_BYTES, follow_links=False)
+    except Refused as refused:
+        raise CacheError(f"{path}: " + {
+            "link": "is a symbolic link; cache files must be files of the publication "
+                    "itself",
+            "not-regular": "is not a regular file",
+            "too-large": f"larger than {MAX_CACHE_BYTES // 1024} KiB; not a cache file "
+                         "this tool wrote",
+        }.get(refused.reason, f"cannot read it: {refused.detail}")) from refused
 
 
 def _parse(path: Path, data: bytes, kind: str, key: str) -> Record:
