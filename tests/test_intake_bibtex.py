@@ -46,7 +46,9 @@ def test_a_zotero_export() -> None:
 @pytest.mark.parametrize("fields, published", [
     ("year = 2020", dt.date(2020, 1, 1)), ("year = 2020, month = {March}", dt.date(2020, 3, 1)),
     ("year = {2020}, month = 11", dt.date(2020, 11, 1)), ("date = {2021-07}", dt.date(2021, 7, 1)),
-    ("year = {circa 1990}", None), ("year = 2020, month = 13", None)])
+    ("year = {circa 1990}", None), ("year = 2020, month = 13", None),
+    ("year = 2020, month = {99999999999999999999}", None),  # too big for a C int
+    ("date = {2021-99999999999999999999}", None)])
 def test_the_publication_date(tmp_path: Path, fields: str, published: dt.date | None) -> None:
     (entry,) = read(bib(tmp_path, f"@article{{k, title = {{T}}, {fields}}}\n"))
     assert entry.written is not None and entry.written.published == published

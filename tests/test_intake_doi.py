@@ -115,6 +115,13 @@ def test_a_year_alone_is_the_first_of_january(server: HTTPServer) -> None:
     assert record.authors == ["Anonymous"] and record.abstract is None
 
 
+def test_a_date_too_big_for_a_calendar_is_no_date(server: HTTPServer) -> None:
+    work = json.loads(fixture("crossref/year-only.json"))
+    work["message"]["issued"] = {"date-parts": [[10**20]]}
+    server.expect_request("/crossref/works/10.1000/year.only").respond_with_json(work)
+    assert fetch("10.1000/year.only").published is None
+
+
 def test_a_doi_crossref_does_not_hold_is_asked_of_doi_org(server: HTTPServer) -> None:
     server.expect_request(f"/crossref/works/{ARXIV_DOI}").respond_with_data(
         "Resource not found.", status=404)

@@ -73,6 +73,16 @@ def test_a_busy_server_is_retried_as_asked_then_read(httpserver: HTTPServer) -> 
     assert sleeps == [4.0, 2.0]  # as asked, then the backoff (1 s doubled)
 
 
+def test_a_lower_case_retry_after_is_the_same_header(httpserver: HTTPServer) -> None:
+    """Header names are case-insensitive (HTTP/2 proxies send them lower case)."""
+    httpserver.expect_ordered_request("/thing").respond_with_data(
+        "busy", status=503, headers={"retry-after": "4"})
+    httpserver.expect_ordered_request("/thing").respond_with_data("done")
+    sleeps = Sleeps()
+    assert _get(httpserver, sleeps).body == b"done"
+    assert sleeps == [4.0]
+
+
 def test_retries_are_bounded(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/thing").respond_with_data("down", status=502)
     sleeps = Sleeps()

@@ -61,6 +61,17 @@ def test_a_bare_id_finds_the_newest_version_numerically(tmp_path: Path) -> None:
     assert lookup(tmp_path, "arxiv", "2604.01234v9").title == "Version 9"  # type: ignore[union-attr]
 
 
+def test_a_file_no_version_could_have_does_not_break_the_lookup(tmp_path: Path) -> None:
+    """A committed '2604.01234v1000.json' (arXiv versions stop at 999 here) or a stray
+    'notes' file is no cached version: the lookup finds the real one."""
+    store(tmp_path, "arxiv", "2604.01234v2", record(arxiv_id="2604.01234v2", title="Real"))
+    folder = tmp_path / "sources" / "arxiv"
+    (folder / "2604.01234v1000.json").write_text("{}")
+    (folder / "2604.01234v2.json.orig").write_text("{}")
+    found = lookup(tmp_path, "arxiv", "2604.01234")
+    assert found is not None and found.title == "Real"
+
+
 def test_old_style_ids_get_a_safe_reversible_name(tmp_path: Path) -> None:
     key = "math.GT/0309136v1"
     path = store(tmp_path, "arxiv", key, record(arxiv_id=key))

@@ -34,6 +34,7 @@ from pydantic import ValidationError
 
 from newsletter.entries.files import Refused, read_regular
 from newsletter.entries.identity import parse_arxiv
+from newsletter.entries.loading import outside, root_of
 from newsletter.errors import NewsletterError
 from newsletter.intake.doi import normalise as normalise_doi
 from newsletter.intake.sources import Metadata
@@ -76,10 +77,8 @@ def _read_text(path: Path, publication: Path | None) -> str:
     if publication is not None:
         inside = os.path.abspath(path)
         root = os.path.abspath(publication)
-        real_root = os.path.realpath(publication)
-        real = os.path.realpath(path)
-        if (inside == root or inside.startswith(root.rstrip(os.sep) + os.sep)) and not (
-                real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)):
+        if (inside == root or inside.startswith(root.rstrip(os.sep) + os.sep)) and outside(
+                path, root_of(publication)):
             raise BibError(f"{path}: is a symbolic link leading out of the publication; "
                            "not reading it")
     try:
@@ -182,7 +181,8 @@ def _authors(path: Path, line: int, value: str | None, budget: list[int]) -> lis
 
 
 def _published(year: str | None, month: str | None, date: str | None) -> dt.date | None:
-    with contextlib.suppress(ValueError):
+    # OverflowError: month = {99999999999999999999} is too big for a C int.
+    with contextlib.suppress(ValueError, OverflowError):
         if date and (found := _ISO_DATE.match(date.strip())):
             parts = [int(part) for part in found.groups() if part]
             return dt.date(*[*parts, 1, 1][:3])

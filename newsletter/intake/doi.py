@@ -164,7 +164,7 @@ def _date(value: _Date | None) -> dt.date | None:
             return None
         year, month, day = ([*numbers, 1, 1])[:3]
         return dt.date(year, month, day)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # [[10**20]] is too big for a C int
         return None
 
 

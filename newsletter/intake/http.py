@@ -47,7 +47,7 @@ class TooLarge(HttpError):
 @dataclass(frozen=True)
 class Answer:
     status: int
-    headers: dict[str, str]
+    headers: Mapping[str, str]  # case-insensitive, as requests gives them
     body: bytes
     url: str  # where the answer came from, after any redirect
 
@@ -169,7 +169,9 @@ def _once(session: requests.Session, url: str, *, source: str,
                 if clock() > deadline:
                     raise Unavailable(f"{source}: {where} sent its answer too slowly (more "
                                       f"than {total_timeout:g} s)")
-            return Answer(reply.status_code, dict(reply.headers), bytes(body), reply.url)
+            # The headers stay requests' case-insensitive mapping: 'retry-after' (as an
+            # HTTP/2 proxy writes it) is the same header as 'Retry-After'.
+            return Answer(reply.status_code, reply.headers, bytes(body), reply.url)
     # The body is read from urllib3 itself (read1), so its errors come unwrapped.
     except (requests.Timeout, ReadTimeoutError):
         raise Unavailable(f"{source}: {where} did not answer within {timeout[1]:g} s") \

@@ -197,14 +197,17 @@ def _parse(path: Path, data: bytes, kind: str, key: str) -> Record:
 
 def _newest_version(folder: Path, base: str) -> str | None:
     """The newest ``<base>vN`` cached in ``folder`` (numerically), if any."""
-    stem = re.escape(base.replace("/", "_"))
-    pattern = re.compile(rf"^{stem}v([1-9]\d{{0,3}})\.json$")
+    stem = base.replace("/", "_")
     versions = []
     with os.scandir(folder) as entries:
         for entry in entries:
-            match = pattern.match(entry.name)
-            if match:
-                versions.append(int(match.group(1)))
+            name = entry.name.removesuffix(".json")
+            # Only a name the cache itself would write: '2604.01234v1000.json', committed
+            # by hand, is no version of anything and must not break the lookup.
+            if name != entry.name and name.startswith(f"{stem}v"):
+                found = arxiv_key(name.replace("_", "/", 1) if "/" in base else name)
+                if found is not None and found.base == base and found.version:
+                    versions.append(found.version)
     return f"{base}v{max(versions)}" if versions else None
 
 
