@@ -96,6 +96,21 @@ def test_a_style_spec_linked_from_outside_is_refused(run: Run, tmp_path: Path,
     assert "style.toml: is a link that leads outside" in one_line_error(result)
 
 
+def test_a_templates_folder_linked_from_outside_is_refused(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    _own_style(elsewhere.parent / "holder", "evil")
+    (tmp_path / "holder" / "templates").rename(elsewhere)
+    spec = elsewhere / "evil" / "style.toml"
+    spec.write_text(_with_description(spec.read_text(), "SECRET_TOKEN=from-elsewhere"))
+    publication = tmp_path / "pub"
+    shutil.copytree(EXAMPLES / "weekly", publication)
+    (publication / "templates").symlink_to(elsewhere)
+    monkeypatch.chdir(publication)
+    result = run("styles")
+    assert "SECRET_TOKEN" not in result.output
+
+
 def test_a_path_that_starts_like_a_workflow_command_is_not_one(
         run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Plain `check` in an Actions log: a line starting '::error ...::' would be a command."""

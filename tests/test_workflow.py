@@ -320,6 +320,25 @@ def test_a_sub_folder_gets_its_workflow_at_the_git_root(run: Run, tmp_path: Path
     assert re.search(hook["files"], "pubs/weekly/issues/001/issue.toml")
 
 
+def test_force_in_a_sub_folder_keeps_the_repository_s_own_files(run: Run,
+                                                                tmp_path: Path) -> None:
+    """The root's .pre-commit-config.yaml holds the repository's other hooks, its workflow
+    may be another publication's: init --force of a sub-folder replaces neither."""
+    repo = git_init(tmp_path / "repo")
+    (repo / PRE_COMMIT).write_text("repos: [{repo: black}]\n")
+    result = run("init", "repo/pubs/weekly", "--name", "W", "--force")
+    assert result.exit_code == 0, result.output
+    assert (repo / PRE_COMMIT).read_text() == "repos: [{repo: black}]\n"
+    assert (f"kept repo/{PRE_COMMIT} (the repository's own; merge in what this publication "
+            "needs by hand)") in result.lines
+    assert f"created repo/{WORKFLOW}" in result.lines  # what is not there yet is made
+    (repo / "pubs/weekly/newsletter.toml").write_text("# edited\n")
+    again = run("init", "repo/pubs/weekly", "--name", "W", "--force")
+    assert "created repo/pubs/weekly/newsletter.toml" in again.lines  # its own: replaced
+    assert f"kept repo/{WORKFLOW} (the repository's own; merge in what this publication " \
+           "needs by hand)" in again.lines
+
+
 def test_paths_stay_relative_from_inside_the_repository(run: Run, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     git_init(tmp_path / "repo")

@@ -1,6 +1,7 @@
 """``newsletter init``: start a publication repository that checks itself."""
 
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -65,7 +66,11 @@ def init(
             typer.echo(f"newsletter: note: the workflow pip-installs {spec}: {note} "
                        "(--install SPEC chooses another)", err=True)
         for path in kept:
-            typer.echo(f"kept {printable(str(path))} (it exists; --force replaces it)")
+            if Path(os.path.abspath(path)).is_relative_to(os.path.abspath(directory)):
+                typer.echo(f"kept {printable(str(path))} (it exists; --force replaces it)")
+            else:  # the repository's own file, at its root: never replaced
+                typer.echo(f"kept {printable(str(path))} (the repository's own; merge in "
+                           "what this publication needs by hand)")
         typer.echo(f"next: newsletter new-issue {printable(str(directory / 'issues' / '001'))}"
                    " --number 1")
 

@@ -72,7 +72,8 @@ def init_publication(directory: Path, *, name: str, style: str, force: bool,
     Without ``force`` a file that exists is kept, never replaced, and the others are made:
     an init interrupted halfway (a SIGKILL, a full disk) completes when run again. In a
     sub-folder of a git repository the workflow and the pre-commit configuration go at the
-    repository's root, the only place GitHub and pre-commit read them. ``install_spec`` is
+    repository's root, the only place GitHub and pre-commit read them; there, one that
+    exists is kept even with ``force``. ``install_spec`` is
     what the workflow pip-installs (by default the newsletter running now)."""
     from newsletter.create.install import running_install
     from newsletter.create.workflow import placement
@@ -93,7 +94,9 @@ def init_publication(directory: Path, *, name: str, style: str, force: bool,
     written, kept = [], []
     for relative, text in files.items():
         target = place.target(directory, relative)
-        if not force and os.path.lexists(target):
+        # --force replaces the publication's own files, never the repository's (its other
+        # hooks, another publication's workflow): those are kept, to merge by hand.
+        if (not force or place.shared(relative)) and os.path.lexists(target):
             kept.append(target)
             continue
         try:

@@ -39,11 +39,14 @@ class Placement:
     root: Path
     folder: str = ""
 
+    def shared(self, relative: Path) -> bool:
+        """Whether ``relative`` goes to the repository's root, beside the publication: a
+        file the repository (its other code, another publication) has its own say in."""
+        return bool(self.folder) and relative.as_posix() in _AT_ROOT
+
     def target(self, directory: Path, relative: Path) -> Path:
         """Where the file ``relative`` (as ``init`` names it) is written."""
-        if self.folder and relative.as_posix() in _AT_ROOT:
-            return self.root / relative
-        return directory / relative
+        return self.root / relative if self.shared(relative) else directory / relative
 
 
 _AT_ROOT = (WORKFLOW, PRE_COMMIT)

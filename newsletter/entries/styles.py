@@ -87,15 +87,16 @@ def _load_spec(name: str, folder: Path) -> Style:
     from newsletter.render.registry import formats_in
 
     spec_path = folder / SPEC_FILE
-    # A publication's templates/ comes with pull requests: a style.toml (or a style folder)
-    # that is a link to elsewhere would show another file's text as its description.
-    import os
+    # A publication's templates/ comes with pull requests: a style.toml, a style folder or
+    # templates/ itself that is a link to elsewhere would show another file's text as its
+    # description. (folder is <publication>/templates/<style>, or the package's own.)
+    from newsletter.entries.loading import outside, root_of
 
-    if not os.path.realpath(spec_path).startswith(os.path.realpath(folder.parent) + os.sep):
+    if outside(spec_path, root_of(folder.parent.parent)):
         from newsletter.entries.problems import display_path
 
         raise NewsletterError(f"{display_path(spec_path)}: is a link that leads outside "
-                              f"{display_path(folder.parent)}; a style's files must be its own")
+                              "the publication; a style's files must be its own")
     source, problem = read_toml(spec_path)
     if source is None:
         assert problem is not None
