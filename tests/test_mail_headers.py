@@ -407,6 +407,13 @@ def test_a_style_that_shows_no_lede_has_no_preheader(run: Run, tmp_path: Path) -
     assert "preheader" not in _parts(message)[1]
 
 
+def test_an_entity_cannot_put_a_control_into_the_inbox_line() -> None:
+    """check refuses U+202E written raw; '&#x202e;' decodes to it, and the preheader is
+    what the inbox shows beside the subject (reversed, 'gnp.exe' reads as 'exe.png')."""
+    assert preview_text("Safe &#x202e;gnp.exe and &#x2028;&#x2029;more") == \
+        "Safe gnp.exe and more"
+
+
 def test_preview_text_cuts_at_a_word() -> None:
     assert preview_text(None) is None
     assert preview_text("Short *lede*.") == "Short lede."

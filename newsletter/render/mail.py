@@ -69,20 +69,16 @@ _VERBATIM = frozenset({"list-unsubscribe", "list-id"})
 _BRACKETED = re.compile(r"<[^<>]*>")
 
 
-@cache
-def _lede_reader() -> Any:
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark", {"html": False})
-
-
 def preview_text(lede: str | None) -> str | None:
     """The preheader: the lede as plain words (no Markdown, no link targets), cut at a word
     after at most PREVIEW_MAX characters."""
     if not lede:
         return None
     words: list[str] = []
-    for token in _lede_reader().parse(lede):
+    from newsletter.entries.models import LINE_FORBIDDEN
+    from newsletter.render.markup import _parser
+
+    for token in _parser().parse(lede):
         for child in token.children or ():
             if child.type in ("text", "code_inline"):
                 words.append(child.content)
@@ -90,7 +86,9 @@ def preview_text(lede: str | None) -> str | None:
                 words.append(" ")
         if token.type == "inline":
             words.append(" ")
-    text = " ".join("".join(words).split())
+    # check refuses these characters written raw, but an entity ('&#x202e;') decodes to
+    # one here, where the inbox shows it beside the subject.
+    text = " ".join(LINE_FORBIDDEN.sub("", "".join(words)).split())
     if len(text) <= PREVIEW_MAX:
         return text or None
     cut = text[:PREVIEW_MAX + 1]
