@@ -256,11 +256,11 @@ def check_paths(paths: list[Path], style_override: str | None = None,
     from newsletter.entries.styles import SPEC_FILE, style_folders
 
     # pre-commit passes files: newsletter.toml or a template stands for its publication.
-    paths, notes = check_targets(paths)
+    publications = Publications()
+    paths, notes = check_targets(paths, publications)
     for line in notes if note is not None else ():
         note(line)
     issue_dirs = find_issue_dirs(paths)
-    publications = Publications()
     caches: dict[Path, ResultCache] = {}
 
     def cache_for(issue_dir: Path, publication: Path | None) -> ResultCache | None:

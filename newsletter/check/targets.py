@@ -74,10 +74,11 @@ def _target(path: Path, publications: Publications) -> tuple[Path | None, str | 
                     f"where it was: checked its publication, {display_path(folder)}")
 
 
-def check_targets(paths: list[Path]) -> tuple[list[Path], list[str]]:
+def check_targets(paths: list[Path], publications: Publications
+                  ) -> tuple[list[Path], list[str]]:
     """The folders and files to check for ``paths``, each once, in the order given; and a
-    note for each path that was taken as something else, or left out."""
-    publications = Publications()
+    note for each path that was taken as something else, or left out. ``publications``
+    is the run's own, so each newsletter.toml is looked for once."""
     targets: dict[str, Path] = {}
     notes: list[str] = []
     for path in paths:

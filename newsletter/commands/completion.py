@@ -70,10 +70,10 @@ def styles(ctx: typer.Context, incomplete: str) -> list[str]:
     newsletter.toml is counts, not what it says: a broken one still gets the names."""
 
     def find() -> Iterable[str]:
-        from newsletter.entries.loading import find_publication_file, templates_of
-        from newsletter.entries.styles import style_folders
+        from newsletter.entries.loading import find_publication_file
+        from newsletter.entries.styles import styles_of
 
-        return sorted(style_folders(templates_of(find_publication_file(_start(ctx)))))
+        return styles_of(find_publication_file(_start(ctx)))
 
     return _quietly(find, incomplete)
 

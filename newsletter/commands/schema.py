@@ -23,7 +23,8 @@ def schema(
 
     def run() -> None:
         from newsletter.entries.loading import find_publication_file
-        from newsletter.entries.schema import KINDS, schema_json, styles_of
+        from newsletter.entries.schema import KINDS, schema_json
+        from newsletter.entries.styles import styles_of
         from newsletter.errors import UsageError
 
         if kind not in KINDS:

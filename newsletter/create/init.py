@@ -8,7 +8,8 @@ from pathlib import Path
 from newsletter.create.precommit import PRE_COMMIT, pre_commit_yaml
 from newsletter.create.taplo import TAPLO_CONFIG, taplo_toml
 from newsletter.create.workflow import WORKFLOW, workflow_yaml
-from newsletter.entries.schema import KINDS, SCHEMA_DIR, schema_json, styles_of
+from newsletter.entries.schema import KINDS, SCHEMA_DIR, schema_json
+from newsletter.entries.styles import styles_of
 from newsletter.errors import NewsletterError
 from newsletter.write.atomic import create_new, write_atomic
 

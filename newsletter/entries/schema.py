@@ -27,15 +27,6 @@ def schema_id(kind: str) -> str:
     return f"urn:{DISTRIBUTION}:{__version__}:{kind}.schema.json"
 
 
-def styles_of(publication_file: Path | None) -> tuple[str, ...]:
-    """The style names a publication can use: the built-in ones and the folders of its own
-    ``templates/`` (``publication_file`` need not exist yet: ``init`` writes it)."""
-    from newsletter.entries.loading import templates_of
-    from newsletter.entries.styles import style_folders
-
-    return tuple(sorted(style_folders(templates_of(publication_file))))
-
-
 def _without_null(node: Any) -> Any:
     """TOML has no null: an optional field is one you leave out, so drop 'null' options."""
     if isinstance(node, list):
@@ -102,7 +93,7 @@ def _add_check_keys(schema: dict[str, Any]) -> None:
 
 def schema_for(kind: str, styles: Iterable[str]) -> dict[str, Any]:
     """The schema of ``kind``, for a publication whose style names are ``styles`` (see
-    ``styles_of``)."""
+    ``entries.styles.styles_of``)."""
     from newsletter.entries.models import MODELS
 
     schema = _without_null(MODELS[kind].model_json_schema(mode="validation"))

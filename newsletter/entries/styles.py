@@ -144,6 +144,14 @@ def style_folders(extra_dirs: tuple[Path, ...] = ()) -> dict[str, Path]:
     return found
 
 
+def styles_of(publication_file: Path | None) -> tuple[str, ...]:
+    """The style names a publication can use: the built-in ones and the folders of its own
+    ``templates/`` (``publication_file`` need not exist yet: ``init`` writes it)."""
+    from newsletter.entries.loading import templates_of
+
+    return tuple(sorted(style_folders(templates_of(publication_file))))
+
+
 @cache
 def _cached_style(name: str, folder: Path) -> Style:
     return _load_spec(name, folder)
