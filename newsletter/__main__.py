@@ -29,7 +29,10 @@ def main() -> None:
     finally:
         # The command is done and the interpreter is shutting down (joining threads,
         # flushing): a Ctrl-C now has nothing left to stop, only a traceback to print.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        except KeyboardInterrupt:  # it came as the command ended: nothing left to stop
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 if __name__ == "__main__":

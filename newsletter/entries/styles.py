@@ -95,8 +95,9 @@ def _load_spec(name: str, folder: Path) -> Style:
     if outside(spec_path, root_of(folder.parent.parent)):
         from newsletter.entries.problems import display_path
 
+        # Worded as the template sandbox words it, which refuses the same at render.
         raise NewsletterError(f"{display_path(spec_path)}: is a link that leads outside "
-                              "the publication; a style's files must be its own")
+                              "the publication's templates/ folder; not read")
     source, problem = read_toml(spec_path)
     if source is None:
         assert problem is not None
