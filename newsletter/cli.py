@@ -19,9 +19,9 @@ from newsletter.commands import common
 
 # Every command, in the order a week's work meets them, and the summary `newsletter --help`
 # lists: the first paragraph of the docstring of function X in newsletter.commands.X (X is
-# the name with '_' for '-'; tests/test_cli.py holds the two equal). A command's module is
-# imported only when it runs or its own --help is asked for: building all eight for the
-# top-level help cost a fifth of start-up.
+# the name with '_' for '-', or as _FUNCTIONS says; tests/test_cli.py holds the two equal).
+# A command's module is imported only when it runs or its own --help is asked for: building
+# all of them for the top-level help cost a fifth of start-up.
 COMMANDS: dict[str, str] = {
     "init": "Start a publication: newsletter.toml, issues/, JSON schemas for "
             "editors, a GitHub Actions workflow and a pre-commit hook that run "
@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
                  "fields, commented) and papers/.",
     "add-paper": "Add a paper to an issue as papers/NN-slug.toml (the next "
                  "number).",
+    "import": "Import papers into an issue, prefilled from arXiv, Crossref or a "
+              ".bib file.",
     "check": "Validate publication, issue and paper files, each issue against "
              "its style, and lint.",
     "render": "Render an issue in its house style. Refuses an issue that does "
@@ -44,12 +46,16 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# A command whose name is a Python keyword lives in a module named for what it does.
+_FUNCTIONS = {"import": "import_papers"}
+
+
 @cache
 def command(name: str) -> typer.core.TyperCommand:
     """The click command ``name`` runs, built from its module on first use."""
     from importlib import import_module
 
-    function = name.replace("-", "_")
+    function = _FUNCTIONS.get(name, name.replace("-", "_"))
     one = typer.Typer(add_completion=False, rich_markup_mode=None,
                       pretty_exceptions_enable=False)
     one.command(name, cls=common.PlainHelpCommand)(

@@ -71,7 +71,7 @@ def test_an_eprint_of_another_archive_is_not_an_arxiv_id(tmp_path: Path) -> None
      "it and import again"),
     ("no-title.bib", "no-title.bib:1: entry 'empty' has no title, eprint or doi; nothing to "
      "make a paper of"),
-    ("latin-1.bib", "latin-1.bib:2: not UTF-8 text (byte 0xe9); export the file as UTF-8"),
+    ("latin-1.bib", "latin-1.bib:2: not UTF-8 text (byte 0xe9); save the file as UTF-8"),
 ])
 def test_bad_files_are_one_line_naming_file_and_line(name: str, message: str,
                                                      capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsletter.entries.identity import link_key, same_text
+from newsletter.entries.identity import link_key, link_keys, same_text
 from newsletter.entries.loading import PUBLICATION_FILE, LoadedIssue, LoadedPaper, unfilled
 from newsletter.entries.positions import span
 from newsletter.entries.problems import Problem, Severity
@@ -173,16 +173,21 @@ def _duplicates(papers: list[LoadedPaper]) -> list[Problem]:
     for item in papers:
         assert item.paper is not None
         url = item.paper.url
-        if url is not None:
-            key = link_key(url)
+        for key in link_keys(url, item.paper.arxiv_id, item.paper.doi):
             first = seen_links.setdefault(key, item)
             if first is not item:
-                assert first.paper is not None and first.paper.url is not None
-                # The same address, or another form of it (abs vs pdf, another version).
-                same = ("the same url" if first.paper.url.rstrip("/") == url.rstrip("/")
+                assert first.paper is not None
+                # The same address, or another form of it (abs vs pdf, another version),
+                # or the same arXiv id or DOI an import wrote.
+                same = ("the same url" if url and first.paper.url
+                        and first.paper.url.rstrip("/") == url.rstrip("/")
                         else f"the same paper ({key})")
-                problems.append(_at(item.source, "url", f"{same} as {first.source.path.name}",
-                                    "duplicate-paper"))
+                where = "url" if url and link_key(url) == key else (
+                    "arxiv_id" if key.startswith("arxiv:") and item.paper.arxiv_id else
+                    "doi" if key.startswith("doi:") and item.paper.doi else "url")
+                problems.append(_at(item.source, where,
+                                    f"{same} as {first.source.path.name}", "duplicate-paper"))
+                break
         first_path = seen_titles.setdefault(same_text(item.paper.title), item.source.path)
         if first_path != item.source.path:
             problems.append(_at(item.source, "title",

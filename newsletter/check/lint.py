@@ -214,13 +214,16 @@ def facts_of(loaded: LoadedIssue, style: Style | None) -> IssueFacts | None:
         levels=LintSettings.for_issue(loaded, style).levels,
         number=number,
         date=date,
-        papers=tuple(paper_fact(item.source.path, item.paper.url, item.paper.title)
+        papers=tuple(paper_fact(item.source.path, item.paper.url, item.paper.title,
+                                item.paper.arxiv_id, item.paper.doi)
                      for item in loaded.papers if item.paper is not None))
 
 
-def paper_fact(path: Path, url: str | None, title: str) -> tuple[str, str, tuple[str, ...]]:
+def paper_fact(path: Path, url: str | None, title: str, arxiv: str | None = None,
+               doi: str | None = None) -> tuple[str, str, tuple[str, ...]]:
     """One paper of ``IssueFacts.papers``: its file, the key to report at, its identity."""
-    return f"{PAPERS_DIR}/{path.name}", "url" if url else "title", paper_key(url, title)
+    return (f"{PAPERS_DIR}/{path.name}", "url" if url else "title",
+            paper_key(url, title, arxiv, doi))
 
 
 def _located(path: Path, key: str, rule: str, message: str,

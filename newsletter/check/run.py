@@ -225,10 +225,12 @@ def _other_issues_facts(paths: list[Path], issue_dirs: list[Path], asked: set[st
                 if outside(path, real_root):
                     continue
                 paper, _ = read_toml(path)
-                title, url = (paper.data.get("title"), paper.data.get("url")) if paper else (
-                    None, None)
+                data = paper.data if paper is not None else {}
+                title, url = data.get("title"), data.get("url")
                 if isinstance(title, str) and (url is None or isinstance(url, str)):
-                    papers.append(paper_fact(path, url, title))
+                    papers.append(paper_fact(path, url, title, *(
+                        value if isinstance(value := data.get(key), str) else None
+                        for key in ("arxiv_id", "doi"))))
             found.append(IssueFacts(issue_dir, root / PUBLICATION_FILE, levels, number, date,
                                     tuple(papers)))
     return found

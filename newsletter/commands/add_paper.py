@@ -14,7 +14,7 @@ TEXT_FLAGS = {
     "title": "--title", "url": "--url", "short_name": "--short-name", "headline": "--headline",
     "problem": "--problem", "solution": "--solution", "results": "--results",
     "summary": "--summary", "overview": "--overview", "blurb": "--blurb",
-    "section": "--section", "group": "--group",
+    "section": "--section", "group": "--group", "abstract": "--abstract",
 }
 LIST_FLAGS = {
     "key_innovations": "--innovation", "how_it_works": "--how", "why_it_matters": "--why",
@@ -22,9 +22,11 @@ LIST_FLAGS = {
     "watch_for": "--watch-for", "use_cases": "--use-case", "pilot_if": "--pilot-if",
     "action_items": "--action-item", "key_findings": "--finding",
     "applications": "--application", "body": "--body", "takeaways": "--takeaway",
+    "authors": "--author",
 }
 OTHER_FLAGS = {"score": "--score", "hidden_gem": "--hidden-gem", "featured": "--not-featured",
-               "also_in": "--also-in"}
+               "also_in": "--also-in", "published": "--published", "arxiv_id": "--arxiv",
+               "doi": "--doi"}
 
 def _flag(field: str) -> str:
     return {**TEXT_FLAGS, **LIST_FLAGS, **OTHER_FLAGS}[field]
@@ -34,6 +36,33 @@ def _placement(value: str) -> dict[str, str]:
     """``--also-in "Section::Group"`` (the group optional) as an also_in table."""
     section, _, group = value.partition("::")
     return {"section": section.strip(), **({"group": group.strip()} if group.strip() else {})}
+
+
+def _date(text: str) -> Any:
+    import datetime as dt
+
+    from newsletter.errors import UsageError
+
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"--published {text[:40]!a}: not a date (YYYY-MM-DD)") from None
+
+
+def _show_abstract(fields: dict[str, Any]) -> None:
+    """The abstract above the prompts: what the editor's headline and problem come from.
+    Fetched text reaches a terminal: shown printable, whatever the server sent."""
+    import textwrap
+
+    from newsletter.entries.problems import printable
+
+    if not fields.get("abstract"):
+        return
+    typer.echo(f"\n{printable(str(fields.get('title', '')))}")
+    for paragraph in str(fields["abstract"]).split("\n\n"):
+        typer.echo(textwrap.fill(printable(" ".join(paragraph.split())), width=88,
+                                 initial_indent="  ", subsequent_indent="  "))
+    typer.echo("")
 
 
 def _described(name: str, label: str) -> str:
@@ -92,6 +121,17 @@ def add_paper(
     from_file: Annotated[Path | None, typer.Option(
         "--from", help="Read paper fields from a TOML or JSON file; flags override them.")
     ] = None,
+    arxiv: Annotated[str | None, typer.Option(
+        "--arxiv", metavar="ID_OR_URL", help="Prefill from arXiv: title, url, authors, "
+        "abstract, published, arxiv_id (kept in sources/; other flags win).")] = None,
+    doi: Annotated[str | None, typer.Option(
+        "--doi", metavar="DOI_OR_URL", help="Prefill from Crossref or doi.org: title, url, "
+        "authors, abstract, published, doi (kept in sources/; other flags win).")] = None,
+    refresh: Annotated[bool, typer.Option(
+        "--refresh", help="With --arxiv/--doi: fetch again what sources/ holds.")] = False,
+    offline: Annotated[bool, typer.Option(
+        "--offline", help="With --arxiv/--doi: never use the network (also "
+        "NEWSLETTER_OFFLINE=1); the paper must be in sources/.")] = False,
     title: Annotated[str | None, typer.Option(metavar="TEXT", help="Fills title.")] = None,
     url: Annotated[str | None, typer.Option(metavar="TEXT", help="Fills url.")] = None,
     short_name: Annotated[str | None, typer.Option(
@@ -105,6 +145,12 @@ def add_paper(
     blurb: Annotated[str | None, typer.Option(metavar="TEXT", help="Fills blurb.")] = None,
     section: Annotated[str | None, typer.Option(metavar="TEXT", help="Fills section.")] = None,
     group: Annotated[str | None, typer.Option(metavar="TEXT", help="Fills group.")] = None,
+    abstract: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="Fills abstract.")] = None,
+    author: Annotated[list[str] | None, typer.Option(
+        metavar="NAME", help="An item of authors; repeat for more.")] = None,
+    published: Annotated[str | None, typer.Option(
+        metavar="YYYY-MM-DD", help="Fills published (the paper's date).")] = None,
     innovation: Annotated[list[str] | None, typer.Option(
         metavar="TEXT", help="An item of key_innovations; repeat for more.")] = None,
     how: Annotated[list[str] | None, typer.Option(
@@ -146,7 +192,9 @@ def add_paper(
     """Add a paper to an issue as papers/NN-slug.toml (the next number).
 
     Repeatable flags (--why, --risk, --finding, ...) build lists; --from reads the paper's
-    own field names (why_it_matters, key_innovations ...). Fields the issue's style needs
+    own field names (why_it_matters, key_innovations ...); --arxiv or --doi fetches what
+    the paper says of itself (title, url, authors, abstract, date), and the other flags
+    and --from win over it. Fields the issue's style needs
     and the flags leave out are asked for on a terminal; without one, a draft takes the
     paper and names what is still to write, a published issue refuses it. Refuses a paper
     already in the issue.
@@ -158,13 +206,13 @@ def add_paper(
     given_text = {"title": title, "url": url, "short_name": short_name, "headline": headline,
                   "problem": problem, "solution": solution, "results": results,
                   "summary": summary, "overview": overview, "blurb": blurb,
-                  "section": section, "group": group}
+                  "section": section, "group": group, "abstract": abstract}
     given_lists = {"key_innovations": innovation, "how_it_works": how, "why_it_matters": why,
                    "risks": risk, "limitations": limitation,
                    "deployment_notes": deployment_note, "watch_for": watch_for,
                    "use_cases": use_case, "pilot_if": pilot_if, "action_items": action_item,
                    "key_findings": finding, "applications": application, "body": body,
-                   "takeaways": takeaway}
+                   "takeaways": takeaway, "authors": author}
 
     def run() -> None:
         from newsletter.check.issue import resolve_style
@@ -184,11 +232,22 @@ def add_paper(
         # A key named like a flag ("why", "risk") is the flag's field misspelt.
         aliases = {flag.removeprefix("--").replace("-", "_"): field
                    for field, flag in {**TEXT_FLAGS, **LIST_FLAGS}.items()}
-        fields: dict[str, Any] = read_metadata(from_file, aliases) if from_file else {}
+        fields: dict[str, Any] = {}
+        if arxiv is not None or doi is not None:
+            from newsletter.create.import_papers import fetched_fields
+            from newsletter.intake.gather import offline_from_environment
+
+            fields.update(fetched_fields(directory, arxiv_source=arxiv, doi_source=doi,
+                                         refresh=refresh,
+                                         offline=offline or offline_from_environment()))
+        if from_file:
+            fields.update(read_metadata(from_file, aliases))
         fields.update({k: v for k, v in given_text.items() if v is not None})
         fields.update({k: list(v) for k, v in given_lists.items() if v})
         if score is not None:
             fields["score"] = score
+        if published is not None:
+            fields["published"] = _date(published)
         if hidden_gem:
             fields["hidden_gem"] = True
         if not_featured:
@@ -206,6 +265,7 @@ def add_paper(
         # never can: it is what makes the file a paper.
         later = [] if "title" in missing or not loaded.is_draft else missing
         if missing and sys.stdin.isatty():
+            _show_abstract(fields)
             _prompt_missing(fields, missing)
         elif missing and not later:
             style_note = f"style '{chosen.name}'" if chosen else "every paper"

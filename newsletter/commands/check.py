@@ -1,27 +1,26 @@
 """``newsletter check``: validate and lint a publication, an issue, or single entry files."""
 
 
-import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from newsletter.commands import completion
-from newsletter.commands.common import EXIT_PROBLEMS, guarded, no_empty
-
-
-def _in_ci() -> bool:
-    return any(os.environ.get(name, "").strip().lower() not in ("", "0", "false")
-               for name in ("CI", "GITHUB_ACTIONS"))
+from newsletter.commands.common import (
+    EXIT_PROBLEMS,
+    guarded,
+    in_ci,
+    no_empty,
+    progress_bar,
+)
 
 
 def _on_a_terminal() -> bool:
     """A person is reading: stdout is a terminal and this is not a CI job."""
-    return sys.stdout.isatty() and not _in_ci()
+    return sys.stdout.isatty() and not in_ci()
 
 
 def _colour(when: str) -> bool:
@@ -30,45 +29,9 @@ def _colour(when: str) -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")  # no-color.org
 
 
-# Fewer issues than this are checked before a bar would be worth drawing.
-_BAR_FROM = 50
-
-
-@contextlib.contextmanager
-def _progress_bar() -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr for a long check, on a terminal only (never in CI or a
-    pipe, where it would be noise in a log). rich is imported when the bar is first drawn."""
-    if not sys.stderr.isatty() or _in_ci():
-        yield None
-        return
-    bar: list[Any] = []
-
-    def advance(done: int, total: int) -> None:
-        if not bar and total >= _BAR_FROM:
-            from rich.progress import Progress
-
-            bar.append(Progress(transient=True, console=_stderr_console()))
-            bar[0].start()
-            bar.append(bar[0].add_task("checking issues", total=total))
-        if bar:
-            bar[0].update(bar[1], completed=done)
-
-    try:
-        yield advance
-    finally:
-        if bar:
-            bar[0].stop()
-
-
 def _note(line: str) -> None:
     # stderr: stdout may be a machine format.
     typer.echo(f"newsletter: note: {line}", err=True)
-
-
-def _stderr_console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True)
 
 
 def check(
@@ -136,7 +99,7 @@ def check(
             raise UsageError(f"--color must be auto, always or never, not '{color}'")
         if jobs < 0:
             raise UsageError(f"--jobs must be 0 (one per CPU) or more, not {jobs}")
-        with _progress_bar() as progress:
+        with progress_bar("checking issues", show_from=50) as progress:
             found, files = check_paths(paths or [Path(".")], style, base,
                                        use_cache=not no_cache,
                                        jobs=jobs or os.cpu_count() or 1, progress=progress,

@@ -4,8 +4,10 @@ Library errors (``newsletter.errors``) become one line on stderr and an exit sta
 else is a bug in newsletter and says so (exit 70), with ``--debug`` for the traceback.
 """
 
+import contextlib
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 import typer
@@ -142,3 +144,42 @@ class PlainHelpCommand(typer.core.TyperCommand):
 
     def get_help(self, ctx: Any) -> str:
         return plain_help(super().get_help(ctx))
+
+
+def in_ci() -> bool:
+    """A CI job (``CI`` or ``GITHUB_ACTIONS`` set): no person watches its terminal."""
+    return any(os.environ.get(name, "").strip().lower() not in ("", "0", "false")
+               for name in ("CI", "GITHUB_ACTIONS"))
+
+
+def stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, show_from: int = 1) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr, told ``(done, total)``: on a terminal only (never in CI or
+    a pipe, where it would be noise in a log), and only once the total reaches
+    ``show_from``. rich is imported when the bar is first drawn."""
+    if not sys.stderr.isatty() or in_ci():
+        yield None
+        return
+    bar: list[Any] = []
+
+    def advance(done: int, total: int) -> None:
+        if not bar and total >= show_from:
+            from rich.progress import Progress
+
+            bar.append(Progress(transient=True, console=stderr_console()))
+            bar[0].start()
+            bar.append(bar[0].add_task(label, total=total))
+        if bar:
+            bar[0].update(bar[1], completed=done, total=total)
+
+    try:
+        yield advance
+    finally:
+        if bar:
+            bar[0].stop()

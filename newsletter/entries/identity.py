@@ -107,12 +107,25 @@ def link_key(url: str) -> str:
     return f"url:{host.lower()}/{rest}".rstrip("/")
 
 
-def paper_key(url: str | None, title: str) -> tuple[str, ...]:
-    """Every key that identifies a paper: its title, and its link when it has one."""
+def paper_key(url: str | None, title: str, arxiv: str | None = None,
+              doi_name: str | None = None) -> tuple[str, ...]:
+    """Every key that identifies a paper: its title, its link when it has one, and the
+    ``arxiv_id`` and ``doi`` an import wrote (a paper imported by DOI whose url is a
+    publisher's page is still the paper another issue links on doi.org)."""
     keys = [f"title:{same_text(title)}"]
-    if url:
-        keys.append(link_key(url))
+    keys.extend(link_keys(url, arxiv, doi_name))
     return tuple(keys)
+
+
+def link_keys(url: str | None, arxiv: str | None = None,
+              doi_name: str | None = None) -> tuple[str, ...]:
+    """The keys of a paper's link, ``arxiv_id`` and ``doi``, each once, the url's first."""
+    keys = [link_key(url)] if url else []
+    if arxiv and (found := arxiv_id(arxiv)):
+        keys.append(f"arxiv:{found}")
+    if doi_name:
+        keys.append(f"doi:{doi_name.lower()}")
+    return tuple(dict.fromkeys(keys))
 
 
 def _bare(link: str) -> str:

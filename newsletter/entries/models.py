@@ -27,6 +27,8 @@ from pydantic import (
 LINE_MAX = 300
 ITEM_MAX = 2_000
 PROSE_MAX = 6_000
+# Crossref holds abstracts of several thousand words; arXiv's are at most 1,920 characters.
+ABSTRACT_MAX = 20_000
 
 
 @cache  # built on first use: a command that only reads field names never needs it
@@ -200,6 +202,52 @@ Prose = Annotated[str, Field(min_length=1, max_length=PROSE_MAX), AfterValidator
 
 Url = Annotated[str, Field(max_length=2_000, pattern=HTTP_URL), AfterValidator(_http_or_https)]
 
+
+def _plain(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    found = TEXT_FORBIDDEN.search(value)
+    if found:
+        raise ValueError(forbidden_character(found.group()))
+    return value
+
+
+PlainText = Annotated[str, Field(min_length=1, max_length=ABSTRACT_MAX),
+                      AfterValidator(_plain)]
+"""Text as its source wrote it (an abstract): never rendered as Markdown, so '<', '*' and
+'$x_1$' are kept as they are; no control characters."""
+
+# arXiv ids as newsletter.entries.identity writes them ('2604.01234v2', 'hep-th/9901001v1'),
+# and DOIs as newsletter.intake.doi keeps them (lower case): the JSON Schema carries both.
+ARXIV_ID = (r"^(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})(?:v[1-9]\d{0,2})?$")
+DOI = r"^10\.\d{4,9}/[^\s\x00-\x1f\x7f-\x9f]{1,300}$"
+
+
+def _arxiv_id(value: str) -> str:
+    from newsletter.entries.identity import parse_arxiv
+
+    found = parse_arxiv(value)
+    if found is None or str(found) != value:
+        raise ValueError("must be an arXiv id as arXiv writes it: '2604.01234v2', "
+                         "'2604.01234' or 'hep-th/9901001'")
+    return value
+
+
+def _doi(value: str) -> str:
+    if value != value.lower():
+        raise ValueError(f"must be lower case ('{value.lower()[:60]}'): DOIs are "
+                         "case-insensitive, and one spelling keeps duplicates findable")
+    return value
+
+
+# A bare e-mail address, as Crossref's polite pool asks for: it goes into a request's
+# User-Agent header, so nothing a header could be split or extended with.
+CONTACT = r"^[^\s@<>()\",;:\\\x00-\x1f\x7f]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$"
+ContactAddress = Annotated[str, Field(max_length=254, pattern=CONTACT)]
+
+ArxivIdText = Annotated[str, Field(max_length=40, pattern=ARXIV_ID), AfterValidator(_arxiv_id)]
+DoiText = Annotated[str, Field(max_length=320, pattern=DOI), AfterValidator(_doi)]
+
 Score = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
 
 
@@ -245,6 +293,19 @@ class Paper(_Entry):
         None, description="The method's short name, e.g. 'IndexCache'.")
     headline: Line | None = Field(
         None, description="Editorial headline: what the paper means for the reader.")
+
+    # What the paper says of itself: filled by 'add-paper --arxiv/--doi' and 'import' from
+    # the metadata kept under sources/; kept as fetched, never rendered as Markdown.
+    authors: list[Line] = Field(
+        default_factory=list, max_length=1000, description="The paper's authors, in order.")
+    abstract: PlainText | None = Field(
+        None, description="The paper's abstract, as published (plain text).")
+    published: dt.date | None = Field(
+        None, description="When the paper was first published, a TOML date: 2026-04-02.")
+    arxiv_id: ArxivIdText | None = Field(
+        None, description="arXiv identifier with the version read: '2604.01234v2'.")
+    doi: DoiText | None = Field(
+        None, description="DOI, lower case: '10.1145/3712345.3712346'.")
 
     # briefing / cto-briefing
     problem: Prose | None = Field(None, description="The problem the paper attacks.")
@@ -436,6 +497,9 @@ class Publication(_Entry):
     url: Url | None = Field(None, description="The publication's home page.")
     archive_url: Url | None = Field(None, description="Target of the 'Back to archive' link.")
     style: Line | None = Field(None, description="Default house style for its issues.")
+    contact: ContactAddress | None = Field(
+        None, description="The editors' e-mail address, sent with metadata requests to "
+        "Crossref (its 'polite pool'): editor@example.com.")
     language: LanguageTag = Field(
         "en", description="Language tag of the text, e.g. 'en', 'de' or 'pt-BR': the page's "
         "lang, the email's Content-Language, and the language its dates are written in.")

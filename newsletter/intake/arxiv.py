@@ -131,6 +131,7 @@ class ArxivClient:
     batch_size: int = 100  # arXiv's max_results per page
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+    requests: int = field(default=0, init=False)  # sent, retries included
     _last_request: float | None = field(default=None, init=False, repr=False)
     _session: requests.Session | None = field(default=None, init=False, repr=False)
 
@@ -216,6 +217,7 @@ class ArxivClient:
             remaining = self.min_interval - (self.clock() - self._last_request)
             if remaining > 0:
                 self.sleep(remaining)
+        self.requests += 1
         try:
             yield
         finally:

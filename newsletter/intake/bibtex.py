@@ -23,7 +23,6 @@ import contextlib
 import datetime as dt
 import functools
 import logging
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,11 +31,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from newsletter.entries.files import Refused, read_regular
 from newsletter.entries.identity import parse_arxiv
-from newsletter.entries.loading import outside, root_of
 from newsletter.errors import NewsletterError
 from newsletter.intake.doi import normalise as normalise_doi
+from newsletter.intake.named import read_named
 from newsletter.intake.sources import Metadata
 
 if TYPE_CHECKING:
@@ -71,32 +69,6 @@ class BibEntry:
     arxiv_id: str | None
     doi: str | None
     written: Metadata | None
-
-
-def _read_text(path: Path, publication: Path | None) -> str:
-    if publication is not None:
-        inside = os.path.abspath(path)
-        root = os.path.abspath(publication)
-        if (inside == root or inside.startswith(root.rstrip(os.sep) + os.sep)) and outside(
-                path, root_of(publication)):
-            raise BibError(f"{path}: is a symbolic link leading out of the publication; "
-                           "not reading it")
-    try:
-        data = read_regular(path, MAX_BIB_BYTES)
-    except Refused as refused:
-        raise BibError(f"{path}: " + {
-            "not-regular": "is not a regular file",
-            "too-large": f"larger than {MAX_BIB_BYTES // (1024 * 1024)} MiB; split it, "
-                         "or export fewer entries",
-        }.get(refused.reason, f"cannot read it: {refused.detail}")) from refused
-    if data is None:
-        raise BibError(f"{path}: cannot read it: No such file or directory")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise BibError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-                       "export the file as UTF-8") from exc
 
 
 @contextlib.contextmanager
@@ -246,7 +218,8 @@ def read(path: Path, publication: Path | None = None) -> list[BibEntry]:
     import bibtexparser
     from bibtexparser.model import DuplicateBlockKeyBlock, ParsingFailedBlock
 
-    text = _read_text(path, publication)
+    text = read_named(path, publication, MAX_BIB_BYTES, BibError,
+                      "split it, or export fewer entries")
     with _quiet():
         try:
             library = bibtexparser.parse_string(text)

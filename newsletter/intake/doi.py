@@ -28,6 +28,7 @@ from urllib.parse import quote, unquote
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from newsletter.entries import identity
+from newsletter.entries.models import CONTACT
 from newsletter.errors import NewsletterError
 from newsletter.intake import http
 from newsletter.intake.sources import DOI_KEY, Record
@@ -39,7 +40,7 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 TIMEOUT_SECONDS = 20.0
 ATTEMPTS = 3  # per endpoint, for 429/503 and resets
 MAX_WAIT_SECONDS = 60.0  # a Retry-After longer than this is reported, not slept through
-_CONTACT = re.compile(r"^[^\s@<>()\",;:\\\x00-\x1f\x7f]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+_CONTACT = re.compile(CONTACT)
 
 
 class DoiError(NewsletterError):
