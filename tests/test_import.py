@@ -399,3 +399,120 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.test_add_paper import _StdinIsATerminal
 
     monkeypatch.setattr(newsletter.commands.add_paper, "sys", _StdinIsATerminal())
+
+
+# ------------------------------------------------------------------ more answers and inputs
+
+def _serve(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, **papers: str) -> StandIn:
+    """A stand-in whose papers are the given feeds (file names or paths)."""
+    standin = StandIn(httpserver, **papers)  # type: ignore[arg-type]
+    for name, value in standin.environment().items():
+        monkeypatch.setenv(name, value)
+    return standin
+
+
+def test_an_arxiv_doi_is_imported_from_arxiv(publication: Path, standin: StandIn,
+                                             cli: Cli) -> None:
+    result = cli("import", "issues/012", "https://doi.org/10.48550/arXiv.2604.05678v2")
+    assert result.exit_code == 0, result.output
+    assert standin.arxiv_requests == ["2604.05678v2"] and standin.crossref_requests == []
+
+
+def test_a_fetched_title_with_a_terminal_escape_is_refused_not_printed(
+        publication: Path, httpserver: HTTPServer, cli: Cli, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    feed = (FIXTURES / "arxiv" / "2604.05678v2.xml").read_text(encoding="utf-8")
+    # XML 1.0 cannot carry ESC itself; it can carry CSI (U+009B), which terminals obey too.
+    feed = feed.replace("<title>Long Contexts", "<title>&#155;31m&#133;Long Contexts")
+    (tmp_path / "escape.xml").write_text(feed, encoding="utf-8")
+    _serve(httpserver, monkeypatch, papers=(str(tmp_path / "escape.xml"),))
+    result = cli("import", "issues/012", "2604.05678v2")
+    assert result.exit_code == 1
+    assert "\x9b" not in result.output and "\x85" not in result.output
+    assert "control character" in one_line_errors(result)[0]
+    assert papers(publication / "issues/012") == {}
+    assert not (publication / "sources/arxiv/2604.05678v2.json").exists()
+
+
+def test_a_tampered_cache_file_is_an_error_and_refresh_replaces_it(
+        publication: Path, standin: StandIn, cli: Cli) -> None:
+    assert cli("import", "issues/012", "2604.05678v2").exit_code == 0
+    for path in (publication / "issues/012/papers").glob("*.toml"):
+        path.unlink()
+    cache = publication / "sources/arxiv/2604.05678v2.json"
+    record = json.loads(cache.read_text())
+    record["title"] = "Injected\u001b[2J"
+    cache.write_text(json.dumps(record))
+    result = cli("import", "issues/012", "2604.05678v2")
+    assert result.exit_code == 1
+    line = one_line_errors(result)[0]
+    assert line.startswith("newsletter: error: ") and "2604.05678v2.json: title: " in line
+    assert "not a cache file this tool wrote" in line and "\x1b" not in result.output
+    assert len(standin.arxiv_requests) == 1  # an error, not a miss: nothing asked again
+    fixed = cli("import", "issues/012", "2604.05678v2", "--refresh")
+    assert fixed.exit_code == 0, fixed.output
+    assert "Injected" not in cache.read_text()
+
+
+def test_a_symlinked_sources_folder_is_refused(publication: Path, standin: StandIn,
+                                              cli: Cli, tmp_path_factory:
+                                              pytest.TempPathFactory) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (publication / "sources").symlink_to(elsewhere, target_is_directory=True)
+    result = cli("import", "issues/012", "2604.05678v2")
+    assert result.exit_code == 1
+    assert "is a symbolic link" in one_line_errors(result)[0]
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_check_never_asks_a_server(publication: Path, standin: StandIn, cli: Cli) -> None:
+    assert cli("import", "issues/012", "2604.01234", "refs.bib").exit_code == 0
+    asked = len(standin.arxiv_requests) + len(standin.crossref_requests)
+    checked = cli("check", ".", "--no-cache")
+    assert checked.exit_code == 0, checked.output
+    assert len(standin.arxiv_requests) + len(standin.crossref_requests) == asked
+
+
+def test_an_id_arxiv_lacks_and_a_busy_arxiv_through_import(
+        publication: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the library, with a clock that does not wait: arXiv busy (503, Retry-After 5)
+    and then answering, without the id that does not exist."""
+    from werkzeug import Request, Response
+
+    from newsletter.create.import_papers import ImportFailed, import_papers
+    from newsletter.intake.arxiv import ArxivClient
+    from tests.support.standin import ARXIV_PATH
+
+    standin = StandIn(httpserver)
+    answers: list[int] = []
+
+    def busy_once(request: Request) -> Response:
+        answers.append(len(answers))
+        if len(answers) == 1:
+            return Response("busy", 503, headers={"Retry-After": "5"})
+        return standin._arxiv(request)
+
+    httpserver.clear()
+    httpserver.expect_request(ARXIV_PATH).respond_with_handler(busy_once)
+    waits: list[float] = []
+    client = ArxivClient(endpoint=httpserver.url_for(ARXIV_PATH), sleep=waits.append)
+    with pytest.raises(ImportFailed) as failed:
+        import_papers(publication / "issues/012", ["2604.01234", "0000.0000"], arxiv=client)
+    assert failed.value.failures == ["arXiv has no paper 0000.0000"]
+    assert 5 in [round(wait) for wait in waits]  # Retry-After, honoured
+    assert len(answers) == 2  # the 503, then the answer (one entry: not an empty page)
+    assert papers(publication / "issues/012") == {}
+    assert (publication / "sources/arxiv/2604.01234v1.json").is_file()
+
+
+def test_a_malformed_answer_is_one_line(publication: Path, httpserver: HTTPServer, cli: Cli,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support.standin import ARXIV_PATH
+
+    httpserver.expect_request(ARXIV_PATH).respond_with_data(
+        (FIXTURES / "arxiv" / "malformed.xml").read_bytes(), content_type="application/atom+xml")
+    monkeypatch.setenv("NEWSLETTER_ARXIV_API", httpserver.url_for(ARXIV_PATH))
+    result = cli("import", "issues/012", "1605.08386")
+    assert result.exit_code == 1
+    assert one_line_errors(result)[0].startswith(
+        "newsletter: error: arXiv 1605.08386: the answer is not well-formed XML (line ")
