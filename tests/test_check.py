@@ -402,9 +402,9 @@ def test_deep_nesting_points_at_its_line(run: Run, issue: Path) -> None:
 
 
 def test_unknown_dotted_key_is_reported_at_its_line(run: Run, issue: Path) -> None:
-    write(issue / "papers/01-paper.toml", paper() + 'notes.internal = "ask the authors"\n')
+    write(issue / "papers/01-paper.toml", paper() + 'remarks.internal = "ask the authors"\n')
     line = only_problem(check(run))
-    assert line == f"{PAPER}:7:1: error: unknown key 'notes' [unknown-key]"
+    assert line == f"{PAPER}:7:1: error: unknown key 'remarks' [unknown-key]"
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")

@@ -195,6 +195,33 @@ def _duplicates(papers: list[LoadedPaper]) -> list[Problem]:
     return problems
 
 
+def _unreviewed(loaded: LoadedIssue) -> list[Problem]:
+    """Each field a model wrote that no editor has reviewed (``generated``): a warning in a
+    draft, an error once the issue is published, at the text itself."""
+    problems = []
+    for item in loaded.papers:
+        paper = item.paper
+        if paper is None or not paper.generated:
+            continue
+        model = paper.generated_by.model if paper.generated_by is not None else "a model"
+        for name in dict.fromkeys(paper.generated):
+            if _absent(item.source.data, name):
+                continue  # emptied since: nothing left to review
+            line, column, end_line, end_column = span(item.source.text, (name,))
+            if loaded.is_draft:
+                message = (f"'{name}' was written by {model} and not yet reviewed; read it, "
+                           f"then remove '{name}' from generated (or run 'newsletter "
+                           "review')")
+            else:
+                message = (f"'{name}' was written by {model} and never reviewed; a "
+                           "published issue cannot carry it (remove it from generated "
+                           "once read, or run 'newsletter review')")
+            problems.append(Problem(item.source.path, line, column, message, "unreviewed",
+                                    Severity.WARNING if loaded.is_draft else Severity.ERROR,
+                                    end_line, end_column))
+    return problems
+
+
 def check_issue(loaded: LoadedIssue, style_override: str | None = None) -> list[Problem]:
     """Every problem with the issue: its files, and what its style requires of them."""
     return check_with_style(loaded, style_override)[0]
@@ -213,4 +240,5 @@ def check_with_style(loaded: LoadedIssue, style_override: str | None = None
         problems.extend(_missing_fields(loaded, style))
     problems.extend(_sections(loaded))
     problems.extend(_duplicates(loaded.papers))
+    problems.extend(_unreviewed(loaded))
     return problems, style

@@ -71,13 +71,36 @@ class _Collector:
         self.settings = settings
         self.problems: list[Problem] = []
 
-    def add(self, source: Source, path: KeyPath, rule: str, message: str) -> None:
+    def add(self, source: Source, path: KeyPath, rule: str, message: str,
+            quoted: str | None = None) -> None:
+        """A problem at the value at ``path``; at ``quoted`` in it, when the file's text
+        holds those characters there (a figure inside a paragraph), else at the value."""
         severity = self.settings.severity(rule)
         if severity is None:
             return
         line, column, end_line, end_column = span(source.text, path)
+        if quoted is not None and end_line is not None and end_column is not None:
+            found = _within(source.text, quoted, (line, column), (end_line, end_column))
+            if found is not None:
+                line, column, end_line, end_column = found
         self.problems.append(Problem(source.path, line, column, message, rule, severity,
                                      end_line, end_column))
+
+
+def _within(text: str, quoted: str, start: tuple[int, int],
+            end: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """Where ``quoted`` first appears in ``text`` between two (line, column) positions."""
+    lines = text.split("\n")
+    if not (0 < start[0] <= len(lines) and 0 < end[0] <= len(lines)):
+        return None
+    offset = sum(len(line) + 1 for line in lines[:start[0] - 1]) + start[1] - 1
+    stop = sum(len(line) + 1 for line in lines[:end[0] - 1]) + end[1] - 1
+    at = text.find(quoted, offset, stop + 1)
+    if at == -1 or "\n" in quoted:
+        return None
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    return line, column, line, column + len(quoted)
 
 
 def _strings(data: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
@@ -167,12 +190,39 @@ def _budget_checks(loaded: LoadedIssue, out: _Collector) -> None:
                     "a hidden gem has no score; the tier is ordered by score")
 
 
+# What a paper says of itself, or where it goes: never an editor's claim to ground.
+_NOT_CLAIMS = frozenset({"title", "url", "authors", "abstract", "published", "arxiv_id", "doi",
+                         "notes", "generated", "generated_by", "section", "group",
+                         "short_name", "score", "score_proposed"})
+
+
+def _grounding_checks(loaded: LoadedIssue, out: _Collector) -> None:
+    if out.settings.severity("ungrounded-number") is None:
+        return
+    from newsletter.check.grounding import grounds, ungrounded
+
+    for source in loaded.paper_sources:
+        data = source.data
+        evidence = [value for key in ("abstract", "notes")
+                    if isinstance(value := data.get(key), str)]
+        if not evidence:
+            continue  # nothing to trace figures to: not judged
+        ground = grounds("\n".join(evidence))
+        for path, text in _strings({key: value for key, value in data.items()
+                                    if key not in _NOT_CLAIMS}):
+            for figure in ungrounded(text, ground):
+                out.add(source, path, "ungrounded-number",
+                        f"'{figure.text}' is in neither the paper's abstract nor its notes; "
+                        "check it against the paper", quoted=figure.raw)
+
+
 def lint_issue(loaded: LoadedIssue, style: Style | None) -> list[Problem]:
     """Lint one issue on its own (what does not depend on the day it runs: see
     ``future_date``)."""
     out = _Collector(LintSettings.for_issue(loaded, style))
     _text_checks(loaded, out)
     _budget_checks(loaded, out)
+    _grounding_checks(loaded, out)
     return out.problems
 
 

@@ -149,6 +149,19 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in (
          "Draft banner.",
          "Nothing, while the draft is being written. Before setting `status = \"published\"`, "
          "write what the message names.", kind="style", pascal_name="IncompleteDraft"),
+    Rule("unreviewed", _W,
+         "A model wrote this text and no editor has reviewed it; an error once published.",
+         "The paper's `generated` list names this field: `newsletter draft` wrote it from the "
+         "paper's abstract and notes, and nobody has marked it read since. A model can "
+         "state a figure the paper never gives, or miss its point, so in a draft each such "
+         "field is a warning (and the preview marks its text), and once the issue is "
+         "published (`status = \"published\"`) an error: `render` refuses the issue, so "
+         "unreviewed text never reaches readers.",
+         "Read the text against the paper, correct it, then remove the field's name from "
+         "`generated` in the paper file (remove `generated` and `generated_by` once it is "
+         "empty), or run `newsletter review ISSUE`, which shows each generated field beside "
+         "the abstract and marks what you accept.", kind="style",
+         pascal_name="UnreviewedGeneratedText"),
     Rule("unknown-style", _E, "The style named does not exist.",
          "The style named by `style = \"...\"` in issue.toml (or, for every issue, in "
          "newsletter.toml) is neither a built-in house style nor one in the publication's "
@@ -204,6 +217,19 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in (
          "message names the earlier issue's file.",
          "Drop the paper from this issue, or keep it if covering it again is deliberate "
          "(a follow-up).", configurable=True, kind="editorial"),
+    Rule("ungrounded-number", _W,
+         "A figure that neither the paper's abstract nor the editor's notes state.",
+         "A number with its unit or sign in a paper's text (`75%`, `1.82×`, `10.57x`, "
+         "`1/55th`, `30B`, `500K`, `+0.6 points`, `~70,000 steps`, `$2M`) is not found in "
+         "the paper's `abstract` or `notes`. The obvious equivalents count as found: `1.82x` "
+         "and `1.82×`, `75 %` and `75%`, `70,000` and `70000`, `30B` and `30 billion`, and "
+         "the bare number (`0.6` grounds `+0.6 points`). A paper with neither an abstract "
+         "nor notes is not judged: there is nothing to trace its figures to. A figure a "
+         "model invented reads as confidently as a true one; this is how it is caught.",
+         "Check the figure against the paper. If the paper gives it elsewhere (a table, the "
+         "body), add the sentence that states it to the paper's `notes`; if it is your own "
+         "arithmetic, say so in `notes` too (`75% = 1 - 1/4`); if it is wrong, correct it.",
+         configurable=True, kind="editorial"),
     Rule("placeholder-text", _W, "TODO, TBD or lorem ipsum left in the text.",
          "A text of the issue, a paper or newsletter.toml still holds a placeholder: `TODO`, "
          "`TBD`, `FIXME` or `XXX`, or `lorem ipsum`, as a whole word in any letter case.",

@@ -14,7 +14,7 @@ TEXT_FLAGS = {
     "title": "--title", "url": "--url", "short_name": "--short-name", "headline": "--headline",
     "problem": "--problem", "solution": "--solution", "results": "--results",
     "summary": "--summary", "overview": "--overview", "blurb": "--blurb",
-    "section": "--section", "group": "--group", "abstract": "--abstract",
+    "section": "--section", "group": "--group", "abstract": "--abstract", "notes": "--notes",
 }
 LIST_FLAGS = {
     "key_innovations": "--innovation", "how_it_works": "--how", "why_it_matters": "--why",
@@ -27,6 +27,10 @@ LIST_FLAGS = {
 OTHER_FLAGS = {"score": "--score", "hidden_gem": "--hidden-gem", "featured": "--not-featured",
                "also_in": "--also-in", "published": "--published", "arxiv_id": "--arxiv",
                "doi": "--doi"}
+
+# Written by 'newsletter draft' alone, never typed: they say what a model wrote.
+DRAFT_FIELDS = frozenset({"generated", "generated_by", "score_proposed", "score_rationale"})
+
 
 def _flag(field: str) -> str:
     return {**TEXT_FLAGS, **LIST_FLAGS, **OTHER_FLAGS}[field]
@@ -147,6 +151,8 @@ def add_paper(
     group: Annotated[str | None, typer.Option(metavar="TEXT", help="Fills group.")] = None,
     abstract: Annotated[str | None, typer.Option(
         metavar="TEXT", help="Fills abstract.")] = None,
+    notes: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="Fills notes (your own, for drafting; never rendered).")] = None,
     author: Annotated[list[str] | None, typer.Option(
         metavar="NAME", help="An item of authors; repeat for more.")] = None,
     published: Annotated[str | None, typer.Option(
@@ -206,7 +212,8 @@ def add_paper(
     given_text = {"title": title, "url": url, "short_name": short_name, "headline": headline,
                   "problem": problem, "solution": solution, "results": results,
                   "summary": summary, "overview": overview, "blurb": blurb,
-                  "section": section, "group": group, "abstract": abstract}
+                  "section": section, "group": group, "abstract": abstract,
+                  "notes": notes}
     given_lists = {"key_innovations": innovation, "how_it_works": how, "why_it_matters": why,
                    "risks": risk, "limitations": limitation,
                    "deployment_notes": deployment_note, "watch_for": watch_for,

@@ -250,6 +250,26 @@ DoiText = Annotated[str, Field(max_length=320, pattern=DOI), AfterValidator(_doi
 
 Score = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
 
+# The paper fields 'newsletter draft' may write (what the editor writes about a paper; never
+# what the paper says of itself, nor where it goes): what 'generated' may name.
+DRAFTABLE = ("headline", "short_name", "problem", "solution", "results", "key_innovations",
+             "how_it_works", "why_it_matters", "risks", "limitations", "deployment_notes",
+             "watch_for", "use_cases", "pilot_if", "action_items", "summary", "key_findings",
+             "applications", "overview", "body", "takeaways", "blurb", "score_proposed",
+             "score_rationale")
+
+
+def _draftable(value: str) -> str:
+    if value not in DRAFTABLE:
+        raise ValueError(f"'{value[:40]}' is not a field a model drafts; generated names "
+                         "fields such as 'problem' or 'key_findings'")
+    return value
+
+
+DraftedField = Annotated[str, Field(json_schema_extra={"enum": list(DRAFTABLE)}),
+                         AfterValidator(_draftable)]
+PromptHash = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+
 
 class _Entry(BaseModel):
     # defer_build: a command that only needs field names (styles, schema) does not pay for
@@ -282,6 +302,14 @@ class Placement(_Entry):
     group: Line | None = Field(None, description="Group label inside that section.")
     blurb: Prose | None = Field(
         None, description="What the paper brings to this section; defaults to its blurb.")
+
+
+class GeneratedBy(_Entry):
+    """Which model drafted a paper's generated fields, from which prompt."""
+
+    model: Line = Field(description="The model's name as the endpoint knows it.")
+    prompt: PromptHash = Field(description="sha256 of the prompt it was sent: "
+                               "'sha256:<64 hex digits>'.")
 
 
 class Paper(_Entry):
@@ -355,6 +383,24 @@ class Paper(_Entry):
         description="Further sections (and groups) that list the paper too, after its own "
         "section/group: also_in = [{ section = \"...\", group = \"...\" }], optionally "
         "with a blurb of its own there. The paper is still one source.")
+
+    # The editor's own material, and what a model drafted from it ('newsletter draft').
+    notes: PlainText | None = Field(
+        None, description="The editor's own notes on the paper (plain text, never rendered): "
+        "what 'newsletter draft' reads besides the abstract, and where ungrounded-number "
+        "looks for figures.")
+    generated: list[DraftedField] = Field(
+        default_factory=list, max_length=len(DRAFTABLE),
+        description="Fields a model wrote that no editor has reviewed yet: check warns of "
+        "each in a draft and refuses them once the issue is published. Remove a name once "
+        "you have read (and corrected) its text, or run 'newsletter review'.")
+    generated_by: GeneratedBy | None = Field(
+        None, description="The model that drafted the fields in generated, and a hash of "
+        "the prompt it was given.")
+    score_proposed: Score | None = Field(
+        None, description="A score from 0 to 10 a model proposed; the editor decides score.")
+    score_rationale: Line | None = Field(
+        None, description="The one-line reason given for score_proposed.")
 
     def placements(self) -> list[Placement]:
         """Every (section, group) the paper is listed under, its own first, each once."""
