@@ -27,7 +27,11 @@ from pathlib import Path
 
 import peers
 import report
+import site_vs_hugo
 from generate import STYLES, generate
+
+# issue 14's targets for `newsletter site`, judged with the rest.
+report.TARGETS.extend(site_vs_hugo.TARGETS)
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
@@ -422,6 +426,8 @@ def collect(args: argparse.Namespace, work: Path) -> tuple[list[Bench], dict[str
         entries = {size: peers.read_entries(sorted((pubs[size] / "issues").iterdir()))
                    for size in ("1k", "10k")}
         benches += peer_benches(tools, entries, work, args.quick)
+    # `newsletter site` of 500×20, cold and rebuilt, beside Hugo on the same issues.
+    benches += site_vs_hugo.benches(Bench, nl, pubs["10k"], work)
     rounds, budget, least = (3, 2.0, 1) if args.quick else (args.repeat, args.budget, 3)
     load_before = os.getloadavg()[0]
     run_all(benches, env, rounds, budget, least, args.started + args.minutes * 60)

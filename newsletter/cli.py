@@ -39,6 +39,10 @@ COMMANDS: dict[str, str] = {
     "preview": "Serve the issue's web page, email and Markdown on a local "
                "address, and update the open page by itself on every save of the issue, "
                "newsletter.toml or a template.",
+    "send": "Send an issue by SMTP, one message per reader, and never twice: a send "
+            "log records who was sent it.",
+    "site": "Build the publication's static web archive, with Atom, RSS and JSON "
+            "feeds that carry each issue whole.",
     "styles": "List the house styles, what each is, and the fields each "
               "requires.",
     "schema": "Print the JSON Schema of an entry file, generated from the "

@@ -527,6 +527,58 @@ Unsubscribe = Annotated[
 ListIdText = Annotated[Line, AfterValidator(_list_id)]
 """A List-Id header: 'Name <list-label.example.com>' (RFC 2919)."""
 
+# A host name or an IP address as 'newsletter send' connects to it: nothing a command line,
+# a URL or an SMTP greeting could read as more than one host.
+_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+SMTP_HOST = rf"^(?:{_HOST_LABEL}(?:\.{_HOST_LABEL})*|\[?[0-9A-Fa-f]*:[0-9A-Fa-f:.]*\]?)$"
+
+
+def _smtp_host(value: str) -> str:
+    if not re.fullmatch(SMTP_HOST, value):
+        raise ValueError("must be a host name or an IP address, like 'smtp.example.com' "
+                         "(the port goes in 'port')")
+    return value
+
+
+class SmtpConfig(_Entry):
+    """``[smtp]`` in newsletter.toml: the server 'newsletter send' hands mail to. Never a
+    password: that comes from the environment (NEWSLETTER_SMTP_PASSWORD) alone."""
+
+    host: Annotated[str, Field(max_length=253, json_schema_extra={"pattern": SMTP_HOST}),
+                    AfterValidator(_smtp_host)] | None = Field(
+        None, description="The SMTP server's host name or IP address, e.g. 'smtp.example.com'.")
+    port: Annotated[int, Field(ge=1, le=65535)] | None = Field(
+        None, description="Its port (default: 587 with starttls, 465 with ssl, 25 with none).")
+    security: Literal["starttls", "ssl", "none"] | None = Field(
+        None, description="How the connection is encrypted: starttls (the default), ssl "
+        "(TLS from the first byte, port 465) or none (no encryption: then a user name and "
+        "password are sent only to a server on this machine).")
+    user: Annotated[Line, Field(max_length=254)] | None = Field(
+        None, description="The user name to log in with (AUTH); the password is read from "
+        "NEWSLETTER_SMTP_PASSWORD, never from a file.")
+    rate: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        None, description="At most this many messages a minute (the server's or the "
+        "provider's limit).")
+
+
+def _relative_folder(value: str) -> str:
+    # Resolved against newsletter.toml's folder; 'newsletter site' also keeps it inside the
+    # repository (a pull request must not publish files from elsewhere on the machine).
+    if value.startswith(("/", "\\", "~")) or (len(value) > 1 and value[1] == ":"):
+        raise ValueError("must be a folder relative to newsletter.toml, e.g. '../examples'")
+    return value
+
+
+class SiteConfig(_Entry):
+    """``[site]`` in newsletter.toml: what 'newsletter site' builds besides the issues
+    under the publication's own folder."""
+
+    include: list[Annotated[Line, AfterValidator(_relative_folder)]] = Field(
+        default_factory=list, max_length=100,
+        description="Further folders of issues the site's archive holds, relative to "
+        "newsletter.toml and inside the repository: include = [\"../examples\"]. Each issue "
+        "keeps its own nearest newsletter.toml; the site takes its name and url from this one.")
+
 
 class Publication(_Entry):
     """Publication-level defaults, from the nearest ``newsletter.toml``."""
@@ -566,6 +618,11 @@ class Publication(_Entry):
         None, description="The publisher's standing closing text, after the issue's own.")
     check: CheckConfig = Field(
         default_factory=CheckConfig, description="Editorial lint settings.")
+    smtp: SmtpConfig = Field(
+        default_factory=SmtpConfig, description="The SMTP server 'newsletter send' uses; "
+        "its flags override these.")
+    site: SiteConfig = Field(
+        default_factory=SiteConfig, description="What 'newsletter site' builds.")
 
 
 MODELS: dict[str, type[_Entry]] = {"paper": Paper, "issue": Issue, "publication": Publication}

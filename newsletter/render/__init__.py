@@ -14,14 +14,16 @@ if TYPE_CHECKING:
     from newsletter.render.document import (
         MailHeaders,
         RenderWarning,
+        SitePage,
         document_title,
         forget_templates,
+        paper_anchors,
         render_document,
         render_text,
     )
 
-__all__ = ["MailHeaders", "RenderWarning", "document_title", "forget_templates",
-           "render_document", "render_text"]
+__all__ = ["MailHeaders", "RenderWarning", "SitePage", "document_title", "forget_templates",
+           "paper_anchors", "render_document", "render_text"]
 
 
 def __getattr__(name: str) -> Any:

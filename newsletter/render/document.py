@@ -76,6 +76,14 @@ def _environment(search_path: tuple[Path, ...], autoescape: bool) -> jinja2.Envi
     return TemplateSandbox(search_path, builtin_templates_dir(), **options)
 
 
+def template_environment(search_path: tuple[Path, ...], *,
+                         autoescape: bool) -> jinja2.Environment:
+    """The environment templates on ``search_path`` render in: the sandbox as soon as one
+    folder is a publication's (see ``_environment``). For templates other than an issue's
+    formats, such as ``newsletter draft``'s prompt."""
+    return _environment(search_path, autoescape)
+
+
 @dataclass(frozen=True, slots=True)
 class RenderWarning:
     """What a render noticed that its reader would want fixed, but that does not stop it
@@ -91,6 +99,44 @@ class RenderWarning:
 
 
 @dataclass(frozen=True, slots=True)
+class SitePage:
+    """What an issue's page links to when it is part of a static site (``newsletter
+    site``): the archive its Back to archive link leads to, and the feeds its <head>
+    announces, each (media type, title, href). Hrefs are relative to the page."""
+
+    archive_url: str
+    feeds: tuple[tuple[str, str, str], ...] = ()
+
+
+_ANCHOR_WORDS = re.compile(r"[^a-z0-9]+")
+
+
+def paper_anchors(loaded: LoadedIssue) -> list[str]:
+    """The id of each paper (``loaded.papers``, in order) on the issue's web page: from
+    its file's name, which does not change when papers are added, reordered or scored
+    anew (``papers/03-globalsplat.toml`` → ``paper-03-globalsplat``); unique in the page.
+    Templates ask for it with ``anchor(paper)``; the site links to it."""
+    found: list[str] = []
+    taken: set[str] = set()
+    for item in loaded.papers:
+        base = "paper-" + (_ANCHOR_WORDS.sub("-", item.source.path.stem.lower()).strip("-")
+                           or "x")
+        anchor, count = base, 1
+        while anchor in taken:
+            count += 1
+            anchor = f"{base}-{count}"
+        taken.add(anchor)
+        found.append(anchor)
+    return found
+
+
+def _anchor_of(loaded: LoadedIssue) -> Callable[[object], str]:
+    by_paper = {id(item.paper): anchor
+                for item, anchor in zip(loaded.papers, paper_anchors(loaded), strict=True)}
+    return lambda paper: by_paper.get(id(paper), "")
+
+
+@dataclass(frozen=True, slots=True)
 class MailHeaders:
     """Header values given on the command line; each falls back to newsletter.toml."""
 
@@ -101,9 +147,11 @@ class MailHeaders:
 
 def render_document(loaded: LoadedIssue, style: Style, output_format: str, *,
                     headers: MailHeaders | None = None,
-                    warnings: list[RenderWarning] | None = None) -> bytes:
+                    warnings: list[RenderWarning] | None = None,
+                    site: SitePage | None = None) -> bytes:
     """The one entry point: the checked issue as the bytes of one output format.
-    ``warnings``, when given, collects what the render noticed (see RenderWarning)."""
+    ``warnings``, when given, collects what the render noticed (see RenderWarning);
+    ``site``, what a web page links to as a page of a static site (see SitePage)."""
     fmt = FORMATS.get(output_format)
     if fmt is None or fmt.scope != "issue":
         raise UsageError(f"--format must be one of {', '.join(issue_formats())}, "
@@ -115,11 +163,11 @@ def render_document(loaded: LoadedIssue, style: Style, output_format: str, *,
         build = _BUILDERS[fmt.builder]
         return build(loaded, style, headers or MailHeaders(),
                      warnings if warnings is not None else [])
-    return render_text(loaded, style, output_format).encode("utf-8")
+    return render_text(loaded, style, output_format, site=site).encode("utf-8")
 
 
 def render_text(loaded: LoadedIssue, style: Style, output_format: str, *,
-                for_email: bool = False) -> str:
+                for_email: bool = False, site: SitePage | None = None) -> str:
     """A template format's rendering as text. The caller checks the issue first (see
     ``check_issue``).
 
@@ -164,6 +212,9 @@ def render_text(loaded: LoadedIssue, style: Style, output_format: str, *,
         # leave such parts out, and mark the page and the email as a draft.
         "draft": loaded.issue.status == "draft",
         "document_title": document_title(loaded),
+        # The id of each paper on the page (paper_anchors), and the site the page is in.
+        "anchor": _anchor_of(loaded),
+        "site": None if for_email else site,
         # Only in the email's two parts: the preheader and the unsubscribe link (mail.py).
         **(_email_context(loaded, style) if for_email else _NOT_EMAIL),
     }

@@ -308,7 +308,8 @@ def _list_headers(unsubscribe: Sequence[str], list_id: str | None, language: str
 def build_message(*, html: str, text: str, subject: str, sender: str,
                   recipients: str | None, date: dt.date,
                   sources: dict[str, str] | None = None, unsubscribe: Sequence[str] = (),
-                  list_id: str | None = None, language: str | None = None) -> bytes:
+                  list_id: str | None = None, language: str | None = None,
+                  message_id: str | None = None, sent_at: dt.datetime | None = None) -> bytes:
     """The message as bytes with CRLF line ends, ready to save as .eml or hand to SMTP.
 
     ``html`` is the text/html part as it is sent (CSS inlined, see ``inline_css``).
@@ -316,6 +317,8 @@ def build_message(*, html: str, text: str, subject: str, sender: str,
     the List-Unsubscribe, List-Unsubscribe-Post, List-Id and Content-Language headers.
     ``sources`` names where each header's value came from ("--from", "email_from in
     newsletter.toml"), for the one-line error when it cannot be a header.
+    ``message_id`` ('<id@domain>') and ``sent_at`` (aware) are a sent copy's own; without
+    them both come from the issue (its date at noon UTC, an id from the content).
     """
     from email.headerregistry import Address
     from email.message import EmailMessage
@@ -344,9 +347,9 @@ def build_message(*, html: str, text: str, subject: str, sender: str,
     # The issue's date at noon UTC, and an id derived from the content: the same issue
     # gives the same message, so rendering twice does not look like two different mails.
     message["Date"] = format_datetime(
-        dt.datetime(date.year, date.month, date.day, 12, tzinfo=dt.UTC))
+        sent_at or dt.datetime(date.year, date.month, date.day, 12, tzinfo=dt.UTC))
     digest = hashlib.sha256((subject + text).encode("utf-8")).hexdigest()[:24]
-    message["Message-ID"] = f"<{digest}@{senders[0].domain}>"
+    message["Message-ID"] = message_id or f"<{digest}@{senders[0].domain}>"
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     # After the parts: set_content and add_alternative move or drop every Content-* header

@@ -1,0 +1,257 @@
+"""The site's output folder: where it may be, what is written into it, what is removed.
+
+The folder is refused when it is, or holds, what the site is built from (the publication's
+folder, an issue, a templates folder), or lies inside an issue. Inside it nothing is
+written or removed through a symbolic link, and only a regular file is ever replaced, so
+a link planted there (``issues -> ~``) cannot send a write or a removal elsewhere.
+
+A file whose bytes would not change is not written (it keeps its modification time, and
+a host that syncs by time uploads nothing). What the site wrote is listed, with the hash
+of each file, in ``.newsletter-site.json``; the next build removes a file listed there
+that it no longer makes (the page of an issue that is gone) only when its name is one
+the site makes and its bytes are still those it wrote. The list is read as hostile input
+(it is in a folder anyone may have written to): a name outside the site's own, a link, a
+file someone else changed since, are left alone. Every write goes through
+``newsletter.write.atomic``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import stat
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from newsletter.errors import UsageError, WriteError
+from newsletter.write.atomic import write_atomic
+
+MANIFEST = ".newsletter-site.json"
+_MANIFEST_KIND = "newsletter-site"
+_MANIFEST_FORMAT = 1
+# A manifest of 100,000 issues is a few MB; a larger one is not ours, and not read.
+_MANIFEST_MAX = 16 << 20
+
+# Every name the site writes: removal never reaches past these.
+SITE_FILES = frozenset({"index.html", "papers/index.html", "feed.xml", "rss.xml", "feed.json",
+                        "sitemap.xml"})
+_ISSUE_PAGE = re.compile(r"issues/[1-9][0-9]{0,17}/index\.html")
+
+
+def site_name(name: str) -> bool:
+    """Whether ``name`` (relative, '/'-separated) is one the site writes."""
+    return name in SITE_FILES or _ISSUE_PAGE.fullmatch(name) is not None
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+class OutputDir:
+    """The output folder of one build (see the module's docstring)."""
+
+    def __init__(self, path: Path, *, sources: Iterable[Path], protected: Iterable[Path]
+                 ) -> None:
+        """``sources``: folders the output must not be or hold (the publications');
+        ``protected``: folders it must neither hold nor be inside (issues, templates)."""
+        self.path = path
+        try:
+            status = os.stat(path)
+        except FileNotFoundError:
+            status = None
+        except OSError as exc:
+            raise WriteError(f"{path}: cannot use it as the output folder: "
+                             f"{exc.strerror or exc}") from exc
+        if status is not None and not stat.S_ISDIR(status.st_mode):
+            raise UsageError(f"{path}: is not a folder; --output names the folder the site "
+                             "is written into")
+        # The folder itself may be a link (public -> /srv/www): followed once, here.
+        self.real = os.path.realpath(path)
+        for source in sources:
+            where = os.path.realpath(source)
+            if _inside(where, self.real):
+                raise UsageError(f"{path}: holds {source}, which the site is built from; "
+                                 "write the site to a folder of its own, e.g. public/")
+        for folder in protected:
+            where = os.path.realpath(folder)
+            if _inside(self.real, where) or _inside(where, self.real):
+                raise UsageError(f"{path}: is in or holds {folder}, which the site is built "
+                                 "from; write the site to a folder of its own, e.g. public/")
+        self._manifest = self._read_manifest() if status is not None else {}
+
+    # ------------------------------------------------------------------ paths inside it
+
+    def _walk(self, name: str, *, make: bool) -> str | None:
+        """The real path of ``name`` inside the folder, its folders made when ``make``;
+        None when a folder on the way is missing (and not made). A link, or a file where
+        a folder should be, on the way refuses."""
+        parts = name.split("/")
+        current = self.real
+        if make:
+            with contextlib.suppress(FileExistsError):
+                os.makedirs(current)
+        for part in parts[:-1]:
+            current = os.path.join(current, part)
+            try:
+                status = os.lstat(current)
+            except FileNotFoundError:
+                if not make:
+                    return None
+                try:
+                    os.mkdir(current)
+                except OSError as exc:
+                    raise WriteError(f"{current}: cannot create the folder: "
+                                     f"{exc.strerror or exc}") from exc
+                continue
+            except OSError as exc:
+                raise WriteError(f"{current}: {exc.strerror or exc}") from exc
+            if stat.S_ISLNK(status.st_mode):
+                raise WriteError(f"{current}: is a link; the site writes nothing through "
+                                 "links in its output folder")
+            if not stat.S_ISDIR(status.st_mode):
+                raise WriteError(f"{current}: is not a folder; the site needs one there")
+        return os.path.join(current, parts[-1])
+
+    def _regular(self, where: str) -> os.stat_result | None:
+        """The file at ``where`` if it is a regular file, None if there is none; anything
+        else (a link, a folder, a pipe) refuses."""
+        try:
+            status = os.lstat(where)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise WriteError(f"{where}: {exc.strerror or exc}") from exc
+        if stat.S_ISLNK(status.st_mode):
+            raise WriteError(f"{where}: is a link; the site replaces no link in its "
+                             "output folder")
+        if not stat.S_ISREG(status.st_mode):
+            raise WriteError(f"{where}: is not a regular file; not replacing it")
+        return status
+
+    def read(self, name: str) -> bytes | None:
+        """The bytes of a file the site wrote, if it is still there as a regular file."""
+        where = self._walk(name, make=False)
+        if where is None:
+            return None
+        try:
+            if self._regular(where) is None:
+                return None
+            with open(where, "rb") as handle:
+                return handle.read()
+        except (OSError, WriteError):
+            return None
+
+    def unchanged(self, name: str, digest: str) -> bool:
+        """Whether ``name`` holds what the last build wrote there, hashed ``digest``."""
+        if self._manifest.get(name) != digest:
+            return False
+        data = self.read(name)
+        return data is not None and sha256(data) == digest
+
+    # ------------------------------------------------------------------ the build's writes
+
+    def write_all(self, files: Mapping[str, bytes], kept: Mapping[str, str]) -> tuple[
+            list[str], list[str], list[str]]:
+        """Write ``files`` (name → bytes) where their bytes changed, keep ``kept`` (name →
+        hash of what is there, checked unchanged), remove what the last build wrote and
+        this one does not, then the manifest. Returns (written, unchanged, removed)."""
+        written: list[str] = []
+        same: list[str] = list(kept)
+        # Every name is looked at before the first write, so that a link or a folder in
+        # the way refuses the build with nothing written, not half of it.
+        for name in sorted(files):
+            where = self._walk(name, make=False)
+            if where is not None:
+                self._regular(where)
+        for name in sorted(files):
+            data = files[name]
+            where = self._walk(name, make=True)
+            assert where is not None
+            status = self._regular(where)
+            if status is not None and status.st_size == len(data):
+                with open(where, "rb") as handle:
+                    if handle.read() == data:
+                        same.append(name)
+                        continue
+            write_atomic(Path(where), data)
+            written.append(name)
+        now = {name: sha256(data) for name, data in files.items()} | dict(kept)
+        removed = [name for name in sorted(set(self._manifest) - set(now))
+                   if self._remove(name, self._manifest[name])]
+        manifest = {"kind": _MANIFEST_KIND, "format": _MANIFEST_FORMAT,
+                    "files": dict(sorted(now.items()))}
+        data = (json.dumps(manifest, indent=1, sort_keys=False) + "\n").encode("utf-8")
+        where = self._walk(MANIFEST, make=True)
+        assert where is not None
+        if self.read(MANIFEST) != data:
+            self._regular(where)
+            write_atomic(Path(where), data)
+        self._manifest = now
+        return written, sorted(same), removed
+
+    def _remove(self, name: str, digest: str) -> bool:
+        """Remove a file the last build wrote, if it is still its bytes; then its folder
+        (an issue's), if that is left empty."""
+        try:
+            where = self._walk(name, make=False)
+        except WriteError:
+            return False
+        if where is None:
+            return False
+        data = self.read(name)
+        if data is None or sha256(data) != digest:
+            return False  # changed (or replaced) by someone else since: theirs now
+        try:
+            os.unlink(where)
+        except OSError:
+            return False
+        folder = os.path.dirname(where)
+        while folder != self.real and _inside(folder, self.real):
+            try:
+                os.rmdir(folder)  # only when empty
+            except OSError:
+                break
+            folder = os.path.dirname(folder)
+        return True
+
+    # ------------------------------------------------------------------ the manifest
+
+    def _read_manifest(self) -> dict[str, str]:
+        """What the last build wrote, name → hash, as far as the manifest can be believed:
+        anything but a small regular JSON file of ours yields nothing, and a name the
+        site does not write, or a hash that is not one, is dropped."""
+        where = os.path.join(self.real, MANIFEST)
+        try:
+            fd = os.open(where, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                         | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return {}
+        try:
+            status = os.fstat(fd)
+            if not stat.S_ISREG(status.st_mode) or status.st_size > _MANIFEST_MAX:
+                return {}
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                raw = handle.read(_MANIFEST_MAX + 1)
+        except OSError:
+            return {}
+        finally:
+            os.close(fd)
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return {}
+        if not isinstance(data, dict) or data.get("kind") != _MANIFEST_KIND:
+            return {}
+        files = data.get("files")
+        if not isinstance(files, dict):
+            return {}
+        return {name: digest for name, digest in files.items()
+                if isinstance(name, str) and site_name(name) and isinstance(digest, str)
+                and re.fullmatch(r"[0-9a-f]{64}", digest)}

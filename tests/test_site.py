@@ -1,0 +1,543 @@
+"""``newsletter site``: the archive, the issue pages, the papers page, the sitemap, and a
+build that is deterministic, incremental, confined to its output folder and refuses what
+does not check.
+
+The Done-when of issue 14 is the first test: ``newsletter site examples-publication
+--output public/`` from a clean tree. The feeds are in test_feeds.py, the pages in a real
+browser and the Nu HTML Checker in test_site_pages.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from newsletter.entries.loading import load_issue
+from tests.support.cli import PROBLEM, Cli, Result, assert_no_crash, one_line_error, output_lines
+from tests.support.paths import EXAMPLES, REPO, example_names
+from tests.support.publication import issue, paper, publication
+
+EXAMPLES_PUBLICATION = REPO / "examples-publication"
+MANIFEST = ".newsletter-site.json"
+cli = Cli()
+
+
+def build(*args: str | Path) -> Result:
+    """``newsletter site ARGS``; a crash (traceback, exit 70) fails the test."""
+    result = cli("site", *args, timeout=120)
+    assert_no_crash(result)
+    return result
+
+
+def built(publication_dir: Path, output: Path, *args: str | Path) -> Path:
+    result = build(publication_dir, "--output", output, *args)
+    assert result.exit_code == 0, result.output
+    return output
+
+
+def site_files(output: Path) -> dict[str, bytes]:
+    """Every file of a built site, by its name relative to the output folder."""
+    return {path.relative_to(output).as_posix(): path.read_bytes()
+            for path in sorted(output.rglob("*")) if path.is_file()}
+
+
+def small_site(root: Path, numbers: tuple[int, ...] = (1, 2, 3), *,
+               url: str | None = "https://news.example.org/weekly/",
+               drafts: tuple[int, ...] = ()) -> Path:
+    """A weekly publication of one-paper issues, numbered ``numbers``, a week apart."""
+    config = f'url = "{url}"\n' if url else ""
+    publication(root, config)
+    for number in numbers:
+        issue(root / "issues" / f"{number:03d}", number, f"2026-03-{number:02d}",
+              status="draft" if number in drafts else "published",
+              extra=f'title = "Issue number {number}"\nlede = "The lede of issue {number}."\n',
+              papers={"01-sparse.toml": paper(
+                  title=f'"Sparse Attention, part {number}"',
+                  url=f'"https://arxiv.org/abs/2604.{number:05d}"')})
+    return root
+
+
+# ----------------------------------------------------------------------------- a link check
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.add(str(found["id"]))
+        if tag in ("a", "link") and found.get("href"):
+            self.links.append(str(found["href"]))
+
+
+def _parsed(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def broken_links(output: Path) -> list[str]:
+    """Every internal link (relative, on a page of the site) that leads to no file of the
+    site, or to an id its page does not have: 'page: href' for each."""
+    broken = []
+    pages = {path: _parsed(path) for path in output.rglob("*.html")}
+    for page, parsed in pages.items():
+        for href in parsed.links:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc:
+                continue  # the papers themselves, the publication's home
+            target = page if not parts.path else (page.parent / unquote(parts.path))
+            if parts.path.endswith("/") or target.is_dir():
+                target = target / "index.html"
+            target = Path(os.path.normpath(target))
+            if not target.is_file() or not target.is_relative_to(output):
+                broken.append(f"{page.relative_to(output)}: {href}")
+            elif parts.fragment and parts.fragment not in pages[target].ids:
+                broken.append(f"{page.relative_to(output)}: {href} (no such id)")
+    return broken
+
+
+# ----------------------------------------------------------------------------- Done when
+
+
+@pytest.fixture(scope="module")
+def examples_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Done-when of issue 14: the bundled examples as a site."""
+    return built(EXAMPLES_PUBLICATION, tmp_path_factory.mktemp("examples") / "public")
+
+
+def test_the_examples_publication_builds_a_site(examples_site: Path) -> None:
+    names = set(site_files(examples_site))
+    numbers = sorted(load_issue(EXAMPLES / name).issue.number for name in example_names())
+    assert len(numbers) == 5
+    assert {"index.html", "papers/index.html", "feed.xml", "rss.xml", "feed.json",
+            "sitemap.xml", MANIFEST} | {f"issues/{n}/index.html" for n in numbers} == names
+
+
+def test_the_archive_lists_every_issue_newest_first(examples_site: Path) -> None:
+    index = (examples_site / "index.html").read_text(encoding="utf-8")
+    loaded = sorted((load_issue(EXAMPLES / name) for name in example_names()),
+                    key=lambda item: (item.issue.date, item.issue.number), reverse=True)
+    positions = [index.index(f'href="issues/{item.issue.number}/"') for item in loaded]
+    assert positions == sorted(positions)
+    for item in loaded:
+        entry = index[index.index(f'href="issues/{item.issue.number}/"'):]
+        entry = entry[:entry.index("</article>")]
+        assert f"Issue {item.issue.number} " in entry
+        assert f'datetime="{item.issue.date.isoformat()}"' in entry
+        assert item.issue.style in entry
+        assert item.issue.title.replace("'", "&#39;") in entry
+        if item.issue.lede:  # the start of the lede, as text
+            first_words = " ".join(item.issue.lede.split()[:6]).replace("'", "&#39;")
+            assert first_words in entry, (first_words, entry)
+
+
+def test_each_issue_page_is_its_render_in_its_own_style(examples_site: Path) -> None:
+    for name in example_names():
+        loaded = load_issue(EXAMPLES / name)
+        page = (examples_site / f"issues/{loaded.issue.number}/index.html").read_text("utf-8")
+        assert f'class="issue style-{loaded.issue.style}"' in page
+        rendered = cli("render", EXAMPLES / name, "--format", "html").stdout
+        # The site's page is the render with the site's links in: the papers are the same.
+        assert _body_text(page).count("Back to archive") == 1, name
+        for entry in loaded.papers:
+            assert 'id="' in page and entry.paper.url.replace("&", "&amp;") in page
+        assert len(page) >= len(rendered)
+
+
+def _body_text(page: str) -> str:
+    return re.sub(r"<[^>]+>", "", page.split("<body>", 1)[1])
+
+
+def test_back_to_archive_leads_to_the_index_on_every_issue_page(examples_site: Path) -> None:
+    for page in (examples_site / "issues").glob("*/index.html"):
+        html = page.read_text(encoding="utf-8")
+        found = re.findall(r'<a href="([^"]*)"[^>]*>(?:<span[^>]*>[^<]*</span>)?Back to archive',
+                           html)
+        assert found == ["../../"], (page, found)
+
+
+def test_every_page_announces_the_three_feeds(examples_site: Path) -> None:
+    for page in examples_site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        depth = len(page.relative_to(examples_site).parts) - 1
+        for media_type, name in (("application/atom+xml", "feed.xml"),
+                                 ("application/rss+xml", "rss.xml"),
+                                 ("application/feed+json", "feed.json")):
+            assert re.search(rf'<link rel="alternate" type="{re.escape(media_type)}" '
+                             rf'title="[^"]+" href="{"../" * depth}{name}">', html), (page,
+                                                                                     name)
+
+
+def test_no_internal_link_is_broken(examples_site: Path) -> None:
+    assert broken_links(examples_site) == []
+
+
+def test_the_link_check_finds_a_broken_link(tmp_path: Path) -> None:
+    # The check above must be able to fail.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "index.html").write_text('<a href="a/">x</a><a href="b/">y</a>'
+                                         '<a href="#nowhere">z</a>', "utf-8")
+    (tmp_path / "a" / "index.html").write_text('<p id="here"><a href="../#here">w</a>', "utf-8")
+    assert broken_links(tmp_path) == ["index.html: b/", "index.html: #nowhere (no such id)",
+                                      "a/index.html: ../#here (no such id)"]
+
+
+def test_every_paper_is_on_the_papers_page_linked_to_its_anchor(examples_site: Path) -> None:
+    papers_page = (examples_site / "papers/index.html").read_text(encoding="utf-8")
+    count = 0
+    for name in example_names():
+        loaded = load_issue(EXAMPLES / name)
+        page = (examples_site / f"issues/{loaded.issue.number}/index.html").read_text("utf-8")
+        for entry in loaded.papers:
+            count += 1
+            assert entry.paper.title.replace("'", "&#39;") in papers_page or \
+                entry.paper.title.replace("&", "&amp;") in papers_page
+        anchors = re.findall(rf'href="\.\./issues/{loaded.issue.number}/#([^"]+)"', papers_page)
+        assert len(anchors) == len(loaded.papers)
+        for anchor in anchors:
+            assert f'id="{anchor}"' in page
+    assert f"{count} papers" in papers_page
+
+
+def test_the_sitemap_lists_every_page_absolutely(examples_site: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring((examples_site / "sitemap.xml").read_bytes())
+    space = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    locations = [url.findtext(f"{space}loc") for url in root]
+    base = "https://example.com/newsletter-examples/"
+    numbers = sorted(int(p.parent.name) for p in (examples_site / "issues").glob("*/index.html"))
+    assert set(locations) == {base, base + "papers/", *(f"{base}issues/{n}/" for n in numbers)}
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d", url.findtext(f"{space}lastmod") or "")
+               for url in root)
+
+
+def test_the_examples_renders_are_unchanged_by_the_site(tmp_path: Path) -> None:
+    # The site renders each example with its own newsletter.toml: a plain render of an
+    # example knows nothing of examples-publication.
+    for name in example_names():
+        html = cli("render", EXAMPLES / name, "--format", "html").stdout
+        assert "Back to archive" not in html or "archive_url" not in html
+        assert 'rel="alternate"' not in html and "site-nav" not in html
+
+
+# ----------------------------------------------------------------------------- repeatable
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    first = built(EXAMPLES_PUBLICATION, tmp_path / "one")
+    second = built(EXAMPLES_PUBLICATION, tmp_path / "two")
+    assert site_files(first) == site_files(second)
+
+
+def test_a_rebuild_of_nothing_changed_writes_nothing(tmp_path: Path) -> None:
+    pub = small_site(tmp_path / "pub")
+    output = built(pub, tmp_path / "public")
+    times = {p: p.stat().st_mtime_ns for p in output.rglob("*")}
+    result = build(pub, "--output", output)
+    assert result.exit_code == 0, result.output
+    assert "0 files written" in result.stderr
+    assert {p: p.stat().st_mtime_ns for p in output.rglob("*")} == times
+
+
+def test_a_changed_issue_rewrites_only_what_changes(tmp_path: Path) -> None:
+    pub = small_site(tmp_path / "pub")
+    output = built(pub, tmp_path / "public")
+    times = {name: (output / name).stat().st_mtime_ns for name in site_files(output)}
+    before = site_files(output)
+    issue_file = pub / "issues/002/issue.toml"
+    issue_file.write_text(issue_file.read_text("utf-8").replace(
+        'title = "Issue number 2"', 'title = "Issue number two, retitled"'), "utf-8")
+    built(pub, output)
+    after = site_files(output)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed == {"issues/2/index.html", "index.html", "papers/index.html", "feed.xml",
+                       "rss.xml", "feed.json", MANIFEST}
+    for name in set(after) - changed - {MANIFEST}:
+        assert (output / name).stat().st_mtime_ns == times[name], name
+    assert "Issue number two, retitled" in after["feed.xml"].decode()
+
+
+def test_a_rebuild_is_the_same_as_a_fresh_build(tmp_path: Path) -> None:
+    pub = small_site(tmp_path / "pub")
+    output = built(pub, tmp_path / "public")
+    shutil.rmtree(pub / "issues/001")
+    (pub / "issues/003/issue.toml").write_text(
+        (pub / "issues/003/issue.toml").read_text("utf-8").replace("2026-03-03", "2026-03-09"),
+        "utf-8")
+    built(pub, output)
+    fresh = built(pub, tmp_path / "fresh")
+    assert site_files(output) == site_files(fresh)
+
+
+def test_a_removed_issue_s_page_is_removed_and_other_files_kept(tmp_path: Path) -> None:
+    pub = small_site(tmp_path / "pub")
+    output = built(pub, tmp_path / "public")
+    (output / "CNAME").write_text("news.example.org\n", "utf-8")
+    (output / "issues/3/notes.txt").write_text("mine\n", "utf-8")
+    (output / "issues/4").mkdir()
+    (output / "issues/4/index.html").write_text("<p>my own page</p>\n", "utf-8")
+    shutil.rmtree(pub / "issues/001")
+    shutil.rmtree(pub / "issues/003")
+    result = build(pub, "--output", output)
+    assert result.exit_code == 0, result.output
+    assert "removed 2" in result.stderr
+    assert not (output / "issues/1").exists()
+    assert not (output / "issues/3/index.html").exists()
+    assert (output / "issues/3/notes.txt").read_text("utf-8") == "mine\n"
+    assert (output / "CNAME").is_file() and (output / "issues/4/index.html").is_file()
+    assert 'href="issues/1/"' not in (output / "index.html").read_text("utf-8")
+
+
+def test_a_hostile_manifest_removes_nothing_the_site_did_not_write(tmp_path: Path) -> None:
+    pub = small_site(tmp_path / "pub", (1,))
+    output = tmp_path / "public"
+    output.mkdir()
+    keep = {"CNAME": b"x\n", "issues/7/index.html": b"<p>theirs</p>\n", "notes.md": b"n\n"}
+    for name, data in keep.items():
+        (output / name).parent.mkdir(parents=True, exist_ok=True)
+        (output / name).write_bytes(data)
+    outside = tmp_path / "outside.html"
+    outside.write_bytes(b"precious\n")
+    import hashlib
+
+    listed = {name: hashlib.sha256(data).hexdigest() for name, data in keep.items()}
+    listed["../outside.html"] = hashlib.sha256(b"precious\n").hexdigest()
+    listed[str(outside)] = listed["../outside.html"]
+    # issues/7 is a name the site writes, but its bytes are not the ones listed.
+    listed["issues/7/index.html"] = "0" * 64
+    (output / MANIFEST).write_text(json.dumps({"kind": "newsletter-site", "format": 1,
+                                               "files": listed}), "utf-8")
+    built(pub, output)
+    for name, data in keep.items():
+        assert (output / name).read_bytes() == data, name
+    assert outside.read_bytes() == b"precious\n"
+    for garbage in ("[1, 2]", "{", '{"kind": "newsletter-site", "files": [1]}', "\0" * 10):
+        (output / MANIFEST).write_text(garbage, "utf-8")
+        built(pub, output)
+        assert all((output / name).read_bytes() == data for name, data in keep.items())
+
+
+# ----------------------------------------------------------------------------- what is in it
+
+
+def test_drafts_only_with_drafts(tmp_path: Path) -> None:
+    pub = small_site(tmp_path / "pub", (1, 2), drafts=(2,))
+    # A draft need not check: a paper without what its style needs does not stop the site.
+    (pub / "issues/002/papers/02-unfinished.toml").write_text('title = "Half written"\n',
+                                                              "utf-8")
+    output = built(pub, tmp_path / "public")
+    assert not (output / "issues/2").exists()
+    assert "Issue number 2" not in (output / "feed.xml").read_text("utf-8")
+    result = build(pub, "--output", output, "--drafts")
+    assert result.exit_code == 0, result.output
+    assert [line for line in output_lines(result.stderr) if PROBLEM.match(line)]  # incomplete
+    page = (output / "issues/2/index.html").read_text("utf-8")
+    assert "<strong>Draft</strong>" in page
+    assert "<strong>Draft</strong>" in (output / "index.html").read_text("utf-8")
+    built(pub, output)
+    assert not (output / "issues/2").exists()
+
+
+def test_an_issue_that_does_not_check_stops_the_build(tmp_path: Path) -> None:
+    pub = small_site(tmp_path / "pub")
+    (pub / "issues/002/papers/01-sparse.toml").write_text(
+        paper(score='"8"'), "utf-8")
+    result = build(pub, "--output", tmp_path / "public")
+    assert result.exit_code == 1, result.output
+    lines = output_lines(result.stderr)
+    assert PROBLEM.match(lines[0]) and "issues/002/papers/01-sparse.toml:3:9" in lines[0]
+    assert re.match(r"newsletter: error: .*cannot build the site: fix the problems above "
+                    r"first$", lines[-1]), lines
+    assert not (tmp_path / "public").exists()
+
+
+def test_two_issues_with_one_number_stop_the_build(tmp_path: Path) -> None:
+    pub = small_site(tmp_path / "pub", (1, 2))
+    shutil.copytree(pub / "issues/002", pub / "issues/002-again")
+    result = build(pub, "--output", tmp_path / "public")
+    assert result.exit_code == 1
+    assert "each issue of a site needs its own number" in result.stderr
+    assert "[duplicate-number]" in result.stderr
+
+
+def test_an_empty_publication_is_an_empty_archive(tmp_path: Path) -> None:
+    publication(tmp_path / "pub", 'url = "https://example.org/"\n')
+    output = built(tmp_path / "pub", tmp_path / "public")
+    assert "No issues published yet." in (output / "index.html").read_text("utf-8")
+
+
+# ----------------------------------------------------------------------------- the url
+
+
+def test_a_missing_url_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    pub = small_site(tmp_path / "pub", url=None)
+    result = build(pub, "--output", tmp_path / "public")
+    assert result.exit_code == 2
+    line = one_line_error(result)
+    assert "newsletter.toml: has no url" in line and "--base-url" in line
+    assert not (tmp_path / "public").exists()
+    built(pub, tmp_path / "public", "--base-url", "https://mirror.example.net/w")
+    feed = (tmp_path / "public/feed.xml").read_text("utf-8")
+    assert 'href="https://mirror.example.net/w/issues/1/"' in feed
+
+
+@pytest.mark.parametrize("base", [
+    "ftp://example.org/", "javascript:alert(1)", "//example.org/", "example.org",
+    "https://user:secret@example.org/", "https://example.org/?a=1", "https://example.org/#x",
+    "https://exa mple.org/", "https://example.org/\x1b[2J", "https://example.org:port/", ""])
+def test_a_base_url_must_be_http_or_https(tmp_path: Path, base: str) -> None:
+    pub = small_site(tmp_path / "pub", (1,), url=None)
+    result = build(pub, "--output", tmp_path / "public", "--base-url", base)
+    assert result.exit_code == 2, result.output
+    one_line_error(result)
+    assert not (tmp_path / "public").exists()
+
+
+# ----------------------------------------------------------------------------- the output
+
+
+@pytest.mark.parametrize("where", [".", "issues", "issues/001", "issues/001/papers", "..",
+                                   "issues/001/out"])
+def test_an_output_among_the_inputs_is_refused(tmp_path: Path, where: str) -> None:
+    pub = small_site(tmp_path / "pub", (1,))
+    before = site_files(tmp_path)
+    result = build(pub, "--output", pub / where)
+    assert result.exit_code == 2, result.output
+    one_line_error(result)
+    assert site_files(tmp_path) == before
+
+
+def test_an_output_inside_the_publication_is_fine(tmp_path: Path) -> None:
+    pub = small_site(tmp_path / "pub", (1,))
+    built(pub, pub / "public")
+    assert (pub / "public/issues/1/index.html").is_file()
+    result = cli("check", pub)
+    assert result.exit_code == 0, result.output  # the site is not taken for entries
+
+
+def test_no_write_through_a_link_in_the_output(tmp_path: Path) -> None:
+    pub = small_site(tmp_path / "pub", (1,))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    output = tmp_path / "public"
+    output.mkdir()
+    (output / "issues").symlink_to(elsewhere)
+    result = build(pub, "--output", output)
+    assert result.exit_code == 2, result.output
+    assert "is a link" in one_line_error(result)
+    assert list(elsewhere.iterdir()) == []
+    (output / "issues").unlink()
+    target = tmp_path / "target.html"
+    target.write_text("keep\n", "utf-8")
+    (output / "index.html").symlink_to(target)
+    result = build(pub, "--output", output)
+    assert result.exit_code == 2
+    assert target.read_text("utf-8") == "keep\n"
+
+
+def test_an_output_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    pub = small_site(tmp_path / "pub", (1,))
+    (tmp_path / "public").write_text("x", "utf-8")
+    result = build(pub, "--output", tmp_path / "public")
+    assert result.exit_code == 2
+    assert "is not a folder" in one_line_error(result)
+
+
+def test_an_output_folder_that_is_a_link_is_followed_once(tmp_path: Path) -> None:
+    pub = small_site(tmp_path / "pub", (1,))
+    (tmp_path / "www").mkdir()
+    (tmp_path / "public").symlink_to(tmp_path / "www")
+    built(pub, tmp_path / "public")
+    assert (tmp_path / "www/index.html").is_file()
+
+
+# ----------------------------------------------------------------------------- includes
+
+
+def test_an_include_outside_the_repository_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "repo/.git").mkdir(parents=True)
+    small_site(tmp_path / "other", (1,))
+    pub = tmp_path / "repo/site"
+    publication(pub, 'url = "https://example.org/"\n[site]\ninclude = ["../../other"]\n')
+    result = build(pub, "--output", tmp_path / "public")
+    assert result.exit_code == 2
+    assert "leads outside the repository" in one_line_error(result)
+    (pub / "newsletter.toml").write_text(
+        'name = "x"\nurl = "https://example.org/"\n[site]\ninclude = ["/etc"]\n', "utf-8")
+    result = build(pub, "--output", tmp_path / "public")
+    assert result.exit_code == 1
+    assert "must be a folder relative to newsletter.toml" in result.stderr
+    assert not (tmp_path / "public").exists()
+
+
+def test_an_include_inside_the_repository_holds_its_issues(tmp_path: Path) -> None:
+    (tmp_path / "repo/.git").mkdir(parents=True)
+    small_site(tmp_path / "repo/weekly", (4, 5))
+    pub = tmp_path / "repo/site"
+    publication(pub, 'url = "https://example.org/all/"\n[site]\ninclude = ["../weekly"]\n',
+                name="Everything")
+    output = built(pub, tmp_path / "public")
+    assert {"issues/4/index.html", "issues/5/index.html"} <= set(site_files(output))
+    feed = (output / "feed.xml").read_text("utf-8")
+    # Ids from each issue's own publication; links from the site's.
+    assert "<id>tag:news.example.org,2026:weekly/issue-4</id>" in feed
+    assert 'href="https://example.org/all/issues/4/"' in feed
+
+
+# ----------------------------------------------------------------------------- hostile text
+
+
+HOSTILE = "</title><script>alert(1)</script><!-- ]]> & \"quoted\" 'single' <b>"
+
+
+def test_hostile_text_stays_text_everywhere(tmp_path: Path) -> None:
+    import feedparser
+
+    pub = tmp_path / "pub"
+    toml_text = json.dumps(HOSTILE)  # a TOML basic string is a JSON string here
+    publication(pub, f'url = "https://example.org/"\ntagline = {toml_text}\n',
+                name=HOSTILE.replace('"', "'"))
+    issue(pub / "issues/001", 1, "2026-03-02", status="published",
+          extra=f"title = {toml_text}\nlede = {json.dumps(HOSTILE + ' **bold** ' + HOSTILE)}\n",
+          papers={"01-x.toml": paper(title=toml_text)})
+    output = built(pub, tmp_path / "public")
+    for name, data in site_files(output).items():
+        text = data.decode("utf-8")
+        assert "<script" not in text, name
+        assert "<b>" not in text, name
+    for name in ("feed.xml", "rss.xml"):
+        parsed = feedparser.parse((output / name).read_bytes())
+        assert parsed.bozo == 0, (name, parsed.bozo_exception)
+        assert parsed.entries[0].title == HOSTILE
+        assert "<script" not in parsed.entries[0].content[0].value
+    feed = json.loads((output / "feed.json").read_bytes())
+    assert feed["items"][0]["title"] == HOSTILE
+    assert "<script" not in feed["items"][0]["content_html"]
+    assert "&lt;script&gt;" in (output / "index.html").read_text("utf-8")
+
+
+def test_a_noncharacter_does_not_break_the_feeds(tmp_path: Path) -> None:
+    import feedparser
+
+    pub = small_site(tmp_path / "pub", (1,))
+    path = pub / "issues/001/issue.toml"
+    path.write_text(path.read_text("utf-8").replace('"Issue number 1"', '"Odd \\uFFFF one"'),
+                    "utf-8")
+    output = built(pub, tmp_path / "public")
+    for name in ("feed.xml", "rss.xml", "sitemap.xml"):
+        parsed = feedparser.parse((output / name).read_bytes())
+        assert parsed.bozo == 0, (name, parsed.get("bozo_exception"))
+    assert "Odd \ufffd one" in (output / "feed.xml").read_text("utf-8")
