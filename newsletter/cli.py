@@ -32,6 +32,10 @@ COMMANDS: dict[str, str] = {
                  "number).",
     "import": "Import papers into an issue, prefilled from arXiv, Crossref or a "
               ".bib file.",
+    "draft": "Draft the empty fields an issue's style needs, from each paper's "
+             "abstract, by a model.",
+    "review": "Review the fields a model drafted: each beside the paper's abstract, to "
+              "accept or reject.",
     "check": "Validate publication, issue and paper files, each issue against "
              "its style, and lint.",
     "render": "Render an issue in its house style. Refuses an issue that does "

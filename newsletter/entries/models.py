@@ -474,6 +474,30 @@ CountRange = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=2, ma
                        AfterValidator(_count_range)]
 
 
+class DraftConfig(_Entry):
+    """``[draft]`` in newsletter.toml: the model 'newsletter draft' asks. Never a key: that
+    comes from NEWSLETTER_DRAFT_API_KEY (else OPENAI_API_KEY) alone."""
+
+    endpoint: Url = Field(
+        "https://api.openai.com/v1", description="An OpenAI-compatible API's base URL: "
+        "OpenAI's, or a local server's (Ollama: http://127.0.0.1:11434/v1, llama.cpp and "
+        "vLLM: http://127.0.0.1:8000/v1, LM Studio: http://127.0.0.1:1234/v1).")
+    model: Line | None = Field(None, description="The model to ask, as the endpoint names "
+                               "it: 'gpt-4o-mini', 'llama3.1:8b' ...; --model overrides it.")
+    temperature: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)] = Field(
+        0.2, description="Sampling temperature: low keeps the draft close to the abstract.")
+    concurrency: Annotated[int, Field(ge=1, le=16)] = Field(
+        4, description="Papers asked about at once.")
+    timeout: Annotated[float, Field(gt=0, le=600, allow_inf_nan=False)] = Field(
+        120, description="Seconds to wait for one answer.")
+    attempts: Annotated[int, Field(ge=1, le=5)] = Field(
+        3, description="Answers asked for per paper before one that fails validation is "
+        "reported.")
+    response_format: Literal["json_schema", "json_object"] = Field(
+        "json_schema", description="How JSON is asked for: a JSON schema (OpenAI, Ollama, "
+        "vLLM, llama.cpp, LM Studio), or JSON mode for a server without schemas.")
+
+
 class CheckConfig(_Entry):
     """``[check]`` in newsletter.toml: how strict the editorial lint is."""
 
@@ -618,6 +642,8 @@ class Publication(_Entry):
         None, description="The publisher's standing closing text, after the issue's own.")
     check: CheckConfig = Field(
         default_factory=CheckConfig, description="Editorial lint settings.")
+    draft: DraftConfig = Field(
+        default_factory=DraftConfig, description="The model 'newsletter draft' asks.")
     smtp: SmtpConfig = Field(
         default_factory=SmtpConfig, description="The SMTP server 'newsletter send' uses; "
         "its flags override these.")

@@ -1,0 +1,1 @@
+"""Drafting with a model: what ``newsletter draft`` asks, of which endpoint, and how."""

@@ -1,0 +1,231 @@
+"""Asking an OpenAI-compatible chat-completions endpoint for a paper's fields, as JSON.
+
+Built on the official ``openai`` package with ``base_url``: it speaks to OpenAI and to the
+local servers editors run (Ollama, vLLM, llama.cpp, LM Studio all serve
+``/v1/chat/completions``), and it already retries 429 and 5xx answers with backoff that
+honours ``Retry-After``, and times requests out. The JSON is asked for in the message's
+content (``response_format``: a JSON schema, or JSON mode), not through tool calls, which
+local servers support unevenly.
+
+The endpoint is treated as hostile, since a pull request can change it in newsletter.toml:
+the answer is read through a byte cap (streamed, never held whole past it), parsed by a
+model of its own, and only the fields asked are taken from it; each then goes through the
+paper model's validation, and an answer that fails it is asked for again with the reason,
+a bounded number of times. The API key goes only where the editor meant it to go (see
+``key_for``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from newsletter.errors import NewsletterError
+
+if TYPE_CHECKING:
+    from newsletter.draft.prompts import Prompt
+
+KEY_VARIABLES = ("NEWSLETTER_DRAFT_API_KEY", "OPENAI_API_KEY")
+ENDPOINT_VARIABLE = "NEWSLETTER_DRAFT_ENDPOINT"
+MAX_ANSWER_BYTES = 1024 * 1024
+OPENAI_HOST = "api.openai.com"
+
+
+class DraftError(NewsletterError):
+    """The model could not give a usable answer; the message names the paper."""
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    content: str | None = None
+    refusal: str | None = None
+
+
+class _Choice(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    message: _Message
+    finish_reason: str | None = None
+
+
+class _Usage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class _Completion(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    choices: list[_Choice]
+    usage: _Usage | None = None
+
+
+@dataclass
+class Usage:
+    """Tokens the endpoint reported, summed over a run."""
+
+    prompt: int = 0
+    completion: int = 0
+    requests: int = 0
+
+    def add(self, usage: _Usage | None) -> None:
+        self.requests += 1
+        if usage is not None:
+            self.prompt += max(0, usage.prompt_tokens)
+            self.completion += max(0, usage.completion_tokens)
+
+
+def is_local(endpoint: str) -> bool:
+    """Whether ``endpoint`` is on this machine (a local model server)."""
+    host = (urlsplit(endpoint).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def key_for(endpoint: str, *, endpoint_chosen: bool) -> str | None:
+    """The API key to send to ``endpoint``: from NEWSLETTER_DRAFT_API_KEY, else
+    OPENAI_API_KEY, never a file. newsletter.toml comes with pull requests, so a key goes
+    to the endpoint it names only when that is OpenAI's API or this machine; any other host
+    must be chosen by the editor (``--endpoint`` or NEWSLETTER_DRAFT_ENDPOINT,
+    ``endpoint_chosen``), or a changed line in a pull request could collect the key."""
+    key = next((value for name in KEY_VARIABLES if (value := os.environ.get(name))), None)
+    if key is None:
+        return None
+    host = (urlsplit(endpoint).hostname or "").lower()
+    if endpoint_chosen or host == OPENAI_HOST or is_local(endpoint):
+        return key
+    raise DraftError(
+        f"newsletter.toml's [draft] endpoint is {host or endpoint!a}, neither OpenAI's API "
+        "nor this machine; to send your API key there, name it yourself with --endpoint "
+        f"(or {ENDPOINT_VARIABLE})")
+
+
+def _shown(text: str, limit: int = 160) -> str:
+    from newsletter.entries.problems import printable
+
+    one = " ".join(printable(text).split())
+    return one if len(one) <= limit else one[:limit - 1] + "…"
+
+
+@dataclass
+class ModelClient:
+    """One endpoint and model, shared by the threads of a run (the openai client is)."""
+
+    endpoint: str
+    model: str
+    temperature: float = 0.2
+    timeout: float = 120.0
+    attempts: int = 3
+    response_format: str = "json_schema"
+    key: str | None = None
+    max_retries: int = 3  # the openai client's, for 429/5xx and dropped connections
+    usage: Usage = field(default_factory=Usage)
+    _client: Any = field(default=None, init=False, repr=False)
+
+    def _openai(self) -> Any:
+        if self._client is None:
+            from openai import OpenAI
+
+            # A local server takes any key; the package refuses to start without one.
+            self._client = OpenAI(base_url=self.endpoint, api_key=self.key or "no-key",
+                                  timeout=self.timeout, max_retries=self.max_retries)
+        return self._client
+
+    def ask(self, where: str, prompt: Prompt,
+            valid: Callable[[dict[str, Any]], list[str]]) -> dict[str, Any]:
+        """The fields ``prompt`` asks for, once ``valid`` finds no problem with them (it
+        returns the problems); DraftError naming ``where`` after ``attempts`` answers."""
+        messages = list(prompt.messages)
+        problems: list[str] = []
+        for _ in range(self.attempts):
+            content = self._complete(where, messages, prompt)
+            fields, problems = _fields(content, prompt.fields)
+            if not problems:
+                problems = valid(fields)
+                if not problems:
+                    return fields
+            messages = [*prompt.messages, {"role": "assistant", "content": content[:20000]},
+                        {"role": "user", "content": "That answer cannot be used: "
+                         + "; ".join(problems[:10]) + ". Answer again with one JSON object "
+                         "holding exactly the fields asked for."}]
+        raise DraftError(f"{where}: {self.attempts} answers from {self.model} could not be "
+                         f"used; the last: {_shown('; '.join(problems))}")
+
+    def _format(self, prompt: Prompt) -> dict[str, Any]:
+        if self.response_format == "json_object":
+            return {"type": "json_object"}
+        return {"type": "json_schema", "json_schema": {
+            "name": "paper_fields", "strict": True, "schema": prompt.schema}}
+
+    def _complete(self, where: str, messages: list[dict[str, str]], prompt: Prompt) -> str:
+        import openai
+
+        host = urlsplit(self.endpoint).netloc or self.endpoint
+        try:
+            with self._openai().chat.completions.with_streaming_response.create(
+                    model=self.model, messages=messages, temperature=self.temperature,
+                    response_format=self._format(prompt)) as response:
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_ANSWER_BYTES:
+                        raise DraftError(f"{where}: the answer from {_shown(host)} is larger "
+                                         f"than {MAX_ANSWER_BYTES // 1024} KiB; refused")
+        except openai.APITimeoutError:
+            raise DraftError(f"{where}: no answer from {_shown(host)} within "
+                             f"{self.timeout:g} s") from None
+        except openai.APIConnectionError as error:
+            raise DraftError(f"{where}: cannot reach {_shown(host)} "
+                             f"({_shown(str(error.__cause__ or error), 80)})") from None
+        except openai.AuthenticationError:
+            raise DraftError(f"{where}: {_shown(host)} refused the API key (HTTP 401); set "
+                             f"{KEY_VARIABLES[0]}") from None
+        except openai.RateLimitError:
+            raise DraftError(f"{where}: {_shown(host)} is rate limiting (HTTP 429) after "
+                             f"{self.max_retries} retries; try again later, or lower "
+                             "[draft] concurrency") from None
+        except openai.APIStatusError as error:
+            raise DraftError(f"{where}: {_shown(host)} answered HTTP {error.status_code}: "
+                             f"{_shown(error.message, 120)}") from None
+        try:
+            completion = _Completion.model_validate_json(bytes(body))
+        except ValidationError:
+            raise DraftError(f"{where}: {_shown(host)} did not answer a chat completion") \
+                from None
+        self.usage.add(completion.usage)
+        if not completion.choices:
+            raise DraftError(f"{where}: {_shown(host)} answered no choice")
+        choice = completion.choices[0]
+        if choice.message.refusal:
+            raise DraftError(f"{where}: the model refused: {_shown(choice.message.refusal)}")
+        if choice.finish_reason == "content_filter":
+            raise DraftError(f"{where}: the endpoint's content filter stopped the answer")
+        return choice.message.content or ""
+
+
+def _fields(content: str, asked: tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
+    """The asked fields of the JSON object ``content`` (others are dropped: only what was
+    asked is ever written), or what is wrong with it."""
+    text = content.strip()
+    if text.startswith("```"):  # some local models fence JSON even in JSON mode
+        text = text.strip("`").removeprefix("json").strip()
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return {}, ["it is not valid JSON"]
+    if not isinstance(data, dict):
+        return {}, ["it is not a JSON object"]
+    missing = [name for name in asked if name not in data]
+    if missing:
+        return {}, [f"it lacks {', '.join(missing)}"]
+    return {name: data[name] for name in asked}, []
