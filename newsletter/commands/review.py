@@ -33,7 +33,7 @@ def review(
 
     def run() -> None:
         from newsletter.draft.review import settle, unreviewed
-        from newsletter.entries.problems import display_path, printable
+        from newsletter.entries.problems import display_path
 
         _, entries = unreviewed(issue, papers)
         waiting = [entry for entry in entries if entry.names]

@@ -7,7 +7,9 @@ at once both keep their work and nobody overwrites anybody.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -166,21 +168,49 @@ def _existing(issue_dir: Path) -> tuple[int, set[str], set[str]]:
     return highest, urls, titles
 
 
-def save_paper(issue_dir: Path, paper: Paper) -> Path:
-    """Write ``paper`` as the issue's next numbered file and return its path."""
+def papers_folder(issue_dir: Path) -> Path:
+    """The issue's ``papers/``, made if need be; refused when it leads out of the
+    publication (a symbolic link planted there must not make a command write elsewhere
+    on the machine) or is not a folder."""
+    import os
+
+    from newsletter.entries.loading import find_publication_file, outside, root_of
+
     if not has_issue_file(issue_dir):
         raise NewsletterError(f"{issue_dir}: not an issue directory (no {ISSUE_FILE}); "
                               "create one with 'newsletter new-issue'")
+    publication = find_publication_file(issue_dir)
     papers_dir = issue_dir / PAPERS_DIR
+    if outside(papers_dir, root_of(publication.parent if publication else issue_dir)):
+        raise NewsletterError(f"{papers_dir}: leads outside the publication (a symbolic "
+                              "link); not writing papers there")
     try:
         papers_dir.mkdir(exist_ok=True)
     except OSError as exc:
         raise WriteError(f"{papers_dir}: cannot create it: {exc.strerror or exc}") from exc
+    if os.path.islink(papers_dir) or not papers_dir.is_dir():
+        raise NewsletterError(f"{papers_dir}: is not a folder; the issue's papers live there")
+    return papers_dir
+
+
+@contextlib.contextmanager
+def papers_lock(issue_dir: Path) -> Iterator[None]:
+    """The lock every writer of an issue's papers holds (add-paper, import): held across
+    an import's duplicate check and its last write, so two writers never both find a
+    paper new."""
+    with directory_lock(issue_dir):
+        yield
+
+
+def save_paper(issue_dir: Path, paper: Paper, *, locked: bool = False) -> Path:
+    """Write ``paper`` as the issue's next numbered file and return its path. ``locked``:
+    the caller holds ``papers_lock`` already."""
+    papers_dir = papers_folder(issue_dir)
     from newsletter.entries.schema import schema_comment
 
     text = schema_comment(papers_dir / "paper.toml", "paper") + paper_toml(paper)
     slug = slug_for(paper)
-    with directory_lock(issue_dir):
+    with contextlib.nullcontext() if locked else papers_lock(issue_dir):
         ensure_new(issue_dir, title=paper.title, url=paper.url)
         number = _existing(issue_dir)[0] + 1
         while True:

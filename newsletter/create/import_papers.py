@@ -32,6 +32,7 @@ from newsletter.entries.problems import display_path, printable
 from newsletter.errors import NewsletterError, UsageError
 
 if TYPE_CHECKING:
+    from newsletter.entries.loading import LoadedIssue
     from newsletter.intake.arxiv import ArxivClient
     from newsletter.intake.gather import Found
     from newsletter.intake.sources import Metadata, Record
@@ -58,6 +59,16 @@ class ImportReport:
     origins: Counter[str] = field(default_factory=Counter)  # cache / fetched / written
     requests: int = 0
     style: str | None = None
+
+
+def _contact(loaded: LoadedIssue) -> str | None:
+    """The publication's contact address: from its model, or, when newsletter.toml has
+    another problem (or this one), as written, for the DOI fetch to refuse by name."""
+    if loaded.publication is not None:
+        return loaded.publication.contact
+    source = loaded.publication_source
+    written = source.data.get("contact") if source is not None else None
+    return written if isinstance(written, str) else None
 
 
 def publication_root(issue_dir: Path) -> Path:
@@ -142,7 +153,13 @@ def import_papers(issue_dir: Path, sources: list[str], *, refresh: bool = False,
     for each paper that failed; nothing written), or another NewsletterError for the issue
     itself."""
     from newsletter.check.issue import resolve_style
-    from newsletter.create.add_paper import build_paper, missing_for_style, save_paper
+    from newsletter.create.add_paper import (
+        build_paper,
+        missing_for_style,
+        papers_folder,
+        papers_lock,
+        save_paper,
+    )
     from newsletter.entries.loading import load_issue
     from newsletter.entries.models import Paper
     from newsletter.entries.validation import validation_messages
@@ -166,47 +183,52 @@ def import_papers(issue_dir: Path, sources: list[str], *, refresh: bool = False,
         total(len(wanted))
 
     loaded = load_issue(issue_dir)
-    contact = loaded.publication.contact if loaded.publication is not None else None
+    contact = _contact(loaded)
     gathered = gather(root, wanted, refresh=refresh, offline=offline, contact=contact,
                       arxiv=arxiv, fetch_doi=fetch_doi, advance=advance)
     report = ImportReport(requests=gathered.requests)
     failures = list(gathered.failures)
 
-    known = known_papers(issue_dir, root)
-    planned: list[tuple[Found, dict[str, Any]]] = []
-    for found in gathered.found:
-        fields = paper_fields(found.metadata)
-        keys = paper_key(fields.get("url"), fields["title"], fields.get("arxiv_id"),
-                         fields.get("doi"))
-        where = next((known[key] for key in keys if key in known), None)
-        if where is not None:
-            report.skipped.append(f"{found.wanted.source}: {where}")
-            continue
-        messages = validation_messages(fields, Paper)
-        if messages:
-            failures.append(f"{found.wanted.source}: cannot be a paper: " +
-                            "; ".join(messages))
-            continue
-        for key in keys:
-            known[key] = f"named twice in this import (first as {found.wanted.source})"
-        planned.append((found, fields))
-    if failures:
-        raise ImportFailed(failures)
+    # The issue's papers are locked from the check for those already there to the last
+    # paper written (add-paper takes the same lock): two writers at once would both find
+    # a paper new, and the second then stop half-way.
+    papers_folder(issue_dir)
+    with papers_lock(issue_dir):
+        known = known_papers(issue_dir, root)
+        planned: list[tuple[Found, dict[str, Any]]] = []
+        for found in gathered.found:
+            fields = paper_fields(found.metadata)
+            keys = paper_key(fields.get("url"), fields["title"], fields.get("arxiv_id"),
+                             fields.get("doi"))
+            where = next((known[key] for key in keys if key in known), None)
+            if where is not None:
+                report.skipped.append(f"{found.wanted.source}: {where}")
+                continue
+            messages = validation_messages(fields, Paper)
+            if messages:
+                failures.append(f"{found.wanted.source}: cannot be a paper: " +
+                                "; ".join(messages))
+                continue
+            for key in keys:
+                known[key] = f"named twice in this import (first as {found.wanted.source})"
+            planned.append((found, fields))
+        if failures:
+            raise ImportFailed(failures)
 
-    chosen, _ = resolve_style(loaded) if loaded.issue_source is not None else (None, [])
-    report.style = chosen.name if chosen is not None else None
-    needed = {found.wanted.source: missing_for_style(fields, chosen)
-              for found, fields in planned} if chosen is not None else {}
-    if chosen is not None and not loaded.is_draft and any(needed.values()):
-        raise NewsletterError(_refused_published(issue_dir, chosen.name, needed))
+        chosen, _ = resolve_style(loaded) if loaded.issue_source is not None else (None, [])
+        report.style = chosen.name if chosen is not None else None
+        needed = {found.wanted.source: missing_for_style(fields, chosen)
+                  for found, fields in planned} if chosen is not None else {}
+        if chosen is not None and not loaded.is_draft and any(needed.values()):
+            raise NewsletterError(_refused_published(issue_dir, chosen.name, needed))
 
-    papers = [(found, build_paper(fields)) for found, fields in planned]
-    for found, paper in papers:
-        path = save_paper(issue_dir, paper)
-        report.written.append(path)
-        report.origins[found.origin] += 1
-        if needed.get(found.wanted.source):
-            report.still_needed[path] = needed[found.wanted.source]
+        papers = [(found, build_paper(fields)) for found, fields in planned]
+        for found, paper in papers:
+            path = save_paper(issue_dir, paper, locked=True)
+            report.written.append(path)
+            report.origins[found.origin] += 1
+            if needed.get(found.wanted.source):
+                report.still_needed[path] = needed[found.wanted.source]
     return report
 
 
@@ -233,7 +255,7 @@ def fetched_fields(issue_dir: Path, *, arxiv_source: str | None = None,
         raise UsageError(f"--doi {shown}: not a DOI (10.NNNN/..., doi:..., "
                          "https://doi.org/...)")
     loaded = load_issue(issue_dir)
-    contact = loaded.publication.contact if loaded.publication is not None else None
+    contact = _contact(loaded)
     gathered = gather(publication_root(issue_dir),
                       [Wanted(text.strip(), found_arxiv, found_doi)], refresh=refresh,
                       offline=offline, contact=contact, arxiv=arxiv, fetch_doi=fetch_doi)

@@ -38,9 +38,11 @@ def read_regular(path: Path, limit: int, *, follow_links: bool = True) -> bytes 
         if not follow_links and os.path.islink(path):
             raise Refused("link") from exc
         raise Refused("unreadable", exc.strerror or str(exc)) from exc
+    # The kind of file before anything reads it: fdopen of a folder fails on its own.
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise Refused("not-regular")
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise Refused("not-regular")
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise Refused("too-large")

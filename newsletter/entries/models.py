@@ -242,7 +242,7 @@ def _doi(value: str) -> str:
 
 # A bare e-mail address, as Crossref's polite pool asks for: it goes into a request's
 # User-Agent header, so nothing a header could be split or extended with.
-CONTACT = r"^[^\s@<>()\",;:\\\x00-\x1f\x7f]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$"
+CONTACT = r"^[!#-'*+\-./0-9=?A-Z^_`a-z{|}~]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$"
 ContactAddress = Annotated[str, Field(max_length=254, pattern=CONTACT)]
 
 ArxivIdText = Annotated[str, Field(max_length=40, pattern=ARXIV_ID), AfterValidator(_arxiv_id)]

@@ -139,7 +139,7 @@ class ArxivClient:
         parts = urlsplit(self.endpoint)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ArxivError(f"{ENDPOINT_VARIABLE} must be an http(s) URL, not "
-                             f"{_one_line(self.endpoint)!r}")
+                             f"{_one_line(http.without_credentials(self.endpoint))!r}")
 
     def fetch(self, ids: Iterable[ArxivId | str]) -> list[ArxivRecord]:
         """One record per id, in the order given; the first problem is raised (all missing
@@ -188,6 +188,11 @@ class ArxivClient:
                                        f"{http.host(url)}")
             entries, total = _parse_feed(answer.body, names)
             _raise_error_entry(entries, names)
+            if len(entries) > len(ids):
+                # arXiv answers at most max_results: more is a hostile or broken answer,
+                # whose entries would each be read and matched against every id asked.
+                raise ArxivBadAnswer(f"{source}: {http.host(url)} answered {len(entries)} "
+                                     f"entries for {len(ids)} ids asked")
             if not entries and total == 0 and empty < self.empty_retries:
                 empty += 1
                 continue  # the rate limit spaces the second try
@@ -334,7 +339,7 @@ def _record(entry: Element, url: str, fetched_at: datetime) -> ArxivRecord:
         categories=tuple(dict.fromkeys(" ".join(term.split()) for term in terms if term.strip())),
         comment=_text(entry, f"{_ARXIV}comment") or None,
         doi=_text(entry, f"{_ARXIV}doi") or None,
-        fetched_from=url, fetched_at=fetched_at)
+        fetched_from=http.without_credentials(url), fetched_at=fetched_at)
 
 
 def _text(element: Element, tag: str) -> str:

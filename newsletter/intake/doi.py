@@ -69,9 +69,17 @@ def normalise(text: str) -> str | None:
     return found
 
 
+def _path(doi: str, safe: str) -> str:
+    """``doi`` as a URL path: a segment that is '.' or '..' ('10.1234/../../admin') is
+    encoded too, or the URL would lead out of the resolver's path (clients and browsers
+    remove dot segments)."""
+    return "/".join(segment.replace(".", "%2E") if segment in (".", "..") else
+                    quote(segment, safe=safe) for segment in doi.split("/"))
+
+
 def doi_url(doi: str) -> str:
     """The canonical link of a DOI (characters a URL cannot hold percent-encoded)."""
-    return f"{DOI_RESOLVER}/{quote(doi, safe='/:;()[]._-~')}"
+    return f"{DOI_RESOLVER}/{_path(doi, ':;()[]._-~')}"
 
 
 class _Name(BaseModel):
@@ -177,6 +185,10 @@ def _author(name: _Name) -> str | None:
 
 
 def _record(doi: str, work: _Work, fetched_from: str) -> Record:
+    if work.doi is not None and work.doi.strip().lower() != doi:
+        # Kept under the DOI asked, another paper's record would be that DOI's from then on.
+        raise DoiError(f"doi:{doi}: {http.host(fetched_from)} answered the record of "
+                       f"{work.doi[:80]!a}, not of the DOI asked; not keeping it")
     title = work.title[0] if isinstance(work.title, list) and work.title else work.title
     if not isinstance(title, str) or not plain_text(title):
         raise DoiError(f"doi:{doi}: the answer from {http.host(fetched_from)} has no title")
@@ -187,7 +199,7 @@ def _record(doi: str, work: _Work, fetched_from: str) -> Record:
     try:
         return Record(title=plain_text(title), url=doi_url(doi), authors=authors,
                       abstract=abstract or None, published=published, doi=doi,
-                      fetched_from=fetched_from,
+                      fetched_from=http.without_credentials(fetched_from),
                       fetched_at=dt.datetime.now(dt.UTC).replace(microsecond=0))
     except ValidationError as exc:
         error = exc.errors()[0]
@@ -224,7 +236,8 @@ def _get(doi: str, url: str, *, params: dict[str, str], headers: dict[str, str],
 def _json(doi: str, host: str, body: bytes) -> Any:
     try:
         return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    # ValueError: also a number of more than 4300 digits, which Python refuses to convert.
+    except (ValueError, RecursionError) as exc:
         raise DoiError(f"doi:{doi}: {host} answered malformed JSON") from exc
 
 
@@ -233,6 +246,18 @@ def _shape_error(doi: str, host: str, what: str, exc: ValidationError) -> DoiErr
     where = ".".join(str(part) for part in error["loc"]) or "the answer"
     return DoiError(f"doi:{doi}: {host} answered JSON that is not {what} ({where}: "
                     f"{error['msg']})".replace("\n", " "))
+
+
+def _endpoint(variable: str, default: str) -> str:
+    """The endpoint ``variable`` names (an http(s) URL), else ``default``."""
+    from urllib.parse import urlsplit
+
+    value = (os.environ.get(variable) or default).rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DoiError(f"{variable} must be an http(s) URL, not "
+                       f"{http.without_credentials(value)[:80]!a}")
+    return value
 
 
 def fetch(doi: str, *, contact: str | None = None, sleep: Callable[[float], None] = time.sleep,
@@ -245,12 +270,13 @@ def fetch(doi: str, *, contact: str | None = None, sleep: Callable[[float], None
     if DOI_KEY.match(doi) is None:
         raise DoiError(f"{doi[:80]!a}: not a DOI (10.NNNN/...)")
     contact = contact or os.environ.get("NEWSLETTER_CONTACT") or None
-    if contact is not None and _CONTACT.match(contact) is None:
+    # fullmatch: '$' would let a trailing newline through; ASCII: a header is Latin-1.
+    if contact is not None and (not contact.isascii() or _CONTACT.fullmatch(contact) is None):
         # It goes into a request header: no line breaks or spaces, just an address.
         raise DoiError(f"doi:{doi}: the contact address {contact[:80]!a} is not an e-mail "
-                       "address (Crossref's polite pool asks for one)")
+                       "address in ASCII (Crossref's polite pool asks for one)")
     headers = {"User-Agent": http.user_agent(contact), "Accept": "application/json"}
-    crossref = os.environ.get("NEWSLETTER_CROSSREF_API", CROSSREF_API).rstrip("/")
+    crossref = _endpoint("NEWSLETTER_CROSSREF_API", CROSSREF_API)
     url = f"{crossref}/works/{quote(doi, safe='')}"
     params = {"mailto": contact} if contact else {}
     status, body = _get(doi, url, params=params, headers=headers, sleep=sleep,
@@ -265,8 +291,8 @@ def fetch(doi: str, *, contact: str | None = None, sleep: Callable[[float], None
                            "a work")
         return _record(doi, answer.message, url)
 
-    resolver = os.environ.get("NEWSLETTER_DOI_RESOLVER", DOI_RESOLVER).rstrip("/")
-    url = f"{resolver}/{quote(doi, safe='/')}"
+    resolver = _endpoint("NEWSLETTER_DOI_RESOLVER", DOI_RESOLVER)
+    url = f"{resolver}/{_path(doi, '')}"
     headers["Accept"] = CSL_JSON
     status, body = _get(doi, url, params={}, headers=headers, sleep=sleep, timeout=timeout)
     if status == 404:

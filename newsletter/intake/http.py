@@ -61,7 +61,61 @@ def user_agent(contact: str | None = None) -> str:
 
 
 def host(url: str) -> str:
-    return urlsplit(url).netloc or url
+    """The host (and port) of ``url`` for a message: never the ``user:password@`` a URL
+    from an environment variable may carry."""
+    return urlsplit(url).netloc.rpartition("@")[2] or without_credentials(url)
+
+
+def without_credentials(url: str) -> str:
+    """``url`` without its ``user:password@``: what a message or a committed cache file
+    may show of it."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
+class _RedirectRefused(Exception):
+    """A redirect refused by may_redirect; _once turns it into Unavailable."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(target)
+        self.target = target
+
+
+def may_redirect(origin: str, target: str) -> bool:
+    """Whether a redirect from ``origin`` to ``target`` is followed: to the same host
+    (never from https to http), or to another host by https and by name. A server must not
+    steer a request to file://, to this machine or to an address of the local network
+    (169.254.169.254, 10.0.0.1): what it answers would be kept in sources/."""
+    import ipaddress
+
+    before, after = urlsplit(origin), urlsplit(target)
+    if after.scheme not in ("http", "https") or not after.hostname or "@" in after.netloc:
+        return False
+    if before.scheme == "https" and after.scheme != "https":
+        return False
+    if (after.hostname, after.port) == (before.hostname, before.port):
+        return True
+    name = after.hostname.rstrip(".").lower()
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        pass
+    else:
+        return False  # an address, not a name: where a registry would send no one
+    return after.scheme == "https" and "." in name and not name.endswith(".localhost")
+
+
+def _refuse_bad_redirects(reply: requests.Response, *args: object, **kwargs: object) -> None:
+    location = reply.headers.get("Location") if reply.is_redirect else None
+    if location is not None:
+        from urllib.parse import urljoin
+
+        target = urljoin(reply.url, location)
+        if not may_redirect(reply.url, target):
+            reply.close()
+            raise _RedirectRefused(target)
 
 
 def retry_after(value: str | None) -> float | None:
@@ -116,12 +170,14 @@ class Retries:
 
 def session(user_agent: str, *, redirects: int = 0) -> requests.Session:
     """A session sending ``user_agent``; redirects are followed only when ``redirects`` > 0
-    (at most that many)."""
+    (at most that many), and only where ``may_redirect`` allows."""
     import requests  # lazily: `newsletter --help` never pays for it
 
     made = requests.Session()
     made.headers["User-Agent"] = user_agent
     made.max_redirects = redirects
+    if redirects > 0:
+        made.hooks["response"].append(_refuse_bad_redirects)
     return made
 
 
@@ -176,6 +232,10 @@ def _once(session: requests.Session, url: str, *, source: str,
     except (requests.Timeout, ReadTimeoutError):
         raise Unavailable(f"{source}: {where} did not answer within {timeout[1]:g} s") \
             from None
+    except _RedirectRefused as refused:
+        raise Unavailable(f"{source}: {where} redirected to {host(refused.target)[:80]!a}; "
+                          "not followed (only to the same host, or to a named host by "
+                          "https)") from None
     except requests.TooManyRedirects:
         raise Unavailable(f"{source}: {where} redirected too many times") from None
     except HTTPError as error:

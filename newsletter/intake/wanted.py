@@ -9,6 +9,7 @@ record is the better one, and the same paper is then one cache file, not two.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,7 @@ def wanted_from(sources: list[str], publication: Path | None) -> list[Wanted]:
             found.append(Wanted(text.strip(), arxiv, doi))
         elif text.lower().endswith(".bib"):
             found.extend(_from_bib(Path(text), publication))
-        elif Path(text).is_file() or Path(text).exists():
+        elif os.path.lexists(text):  # False, not OSError, for a name too long for a path
             found.extend(_from_list(Path(text), publication))
         else:
             raise SourceError(f"{_shown(text)}: not an arXiv id or link, a DOI, or a file "
