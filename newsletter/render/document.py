@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from newsletter.errors import NewsletterError, UsageError
 from newsletter.render.registry import FORMATS, issue_formats
@@ -130,9 +130,11 @@ def paper_anchors(loaded: LoadedIssue) -> list[str]:
     return found
 
 
-def _anchor_of(loaded: LoadedIssue) -> Callable[[object], str]:
-    by_paper = {id(item.paper): anchor
-                for item, anchor in zip(loaded.papers, paper_anchors(loaded), strict=True)}
+def _anchor_of(loaded: LoadedIssue, papers: list[Any]) -> Callable[[object], str]:
+    """``anchor(paper)`` for templates, over ``papers``: the issue's papers in file order,
+    as the templates get them (a draft page's may be marked copies)."""
+    by_paper = {id(paper): anchor
+                for paper, anchor in zip(papers, paper_anchors(loaded), strict=True)}
     return lambda paper: by_paper.get(id(paper), "")
 
 
@@ -192,10 +194,15 @@ def render_text(loaded: LoadedIssue, style: Style, output_format: str, *,
 
     search_path.append(builtin_templates_dir() / "_base")
     env = _environment(tuple(search_path), fmt.autoescape)
+    # A draft's web page (the preview's, a --drafts site's) marks what a model wrote and
+    # no editor has read; the email and the text formats do not.
+    mark_generated = (fmt.escaping == "html" and not for_email
+                      and loaded.issue.status == "draft")
+    papers = [_marked(item.paper) if mark_generated else item.paper for item in loaded.papers]
     context = {
         "issue": loaded.issue,
         "publication": loaded.publication,
-        "papers": [item.paper for item in loaded.papers],
+        "papers": papers,
         # Read-only: the style is cached and shared by every issue a process renders.
         "style": frozen_view(style),
         "labels": MappingProxyType(style.labels),
@@ -213,7 +220,7 @@ def render_text(loaded: LoadedIssue, style: Style, output_format: str, *,
         "draft": loaded.issue.status == "draft",
         "document_title": document_title(loaded),
         # The id of each paper on the page (paper_anchors), and the site the page is in.
-        "anchor": _anchor_of(loaded),
+        "anchor": _anchor_of(loaded, papers),
         "site": None if for_email else site,
         # Only in the email's two parts: the preheader and the unsubscribe link (mail.py).
         **(_email_context(loaded, style) if for_email else _NOT_EMAIL),
@@ -230,6 +237,25 @@ def render_text(loaded: LoadedIssue, style: Style, output_format: str, *,
         if failure is None:
             raise
         raise failure from None
+
+
+def _marked(paper: Any) -> Any:
+    """``paper`` with each field of its ``generated`` held as ``formats.Generated`` text
+    (bullets one by one), which the HTML format marks."""
+    if not paper.generated:
+        return paper
+    from newsletter.render.formats import Generated
+
+    def mark(value: Any) -> Any:
+        if isinstance(value, str):
+            return Generated(value)
+        if isinstance(value, list):
+            return [mark(item) for item in value]
+        return value
+
+    # model_copy does not validate: the marked strings stay what they are.
+    return paper.model_copy(update={name: mark(getattr(paper, name))
+                                    for name in paper.generated if getattr(paper, name)})
 
 
 _NOT_EMAIL: dict[str, object] = {"preheader": None, "preheader_padding": "",

@@ -105,6 +105,16 @@ def _balanced(url: str) -> bool:
     return depth == 0
 
 
+class Generated(str):
+    """Text a model wrote that no editor has reviewed (a field named in ``generated``):
+    a draft's web page marks it, so a reviewer sees what a person has not yet read."""
+
+    __slots__ = ()
+
+
+GENERATED_TITLE = "Written by a model; not yet reviewed"
+
+
 def _bullet_parts(item: Any) -> tuple[str, list[str]]:
     """A bullet is a string or a NestedBullet (``text`` plus ``points``)."""
     if isinstance(item, str):
@@ -294,18 +304,26 @@ class HtmlFormat(TextFormat):
         self._markup = Markup
         self._escape = escape
 
+    def _marked(self, text: str, html: Any, *, block: bool = False) -> Any:
+        """``html``, marked as unreviewed when ``text`` is a model's (``Generated``)."""
+        if not isinstance(text, Generated):
+            return html
+        tag = "div" if block else "mark"
+        return (self._markup(f'<{tag} class="generated" title="{GENERATED_TITLE}">') + html
+                + self._markup(f"</{tag}>"))
+
     def plain(self, text: str) -> Any:
-        return self._escape(text)
+        return self._marked(text, self._escape(text))
 
     def inline(self, text: str) -> Any:
         from newsletter.render.safehtml import inline_html
 
-        return self._markup(inline_html(text))
+        return self._marked(text, self._markup(inline_html(text)))
 
     def prose(self, text: str) -> Any:
         from newsletter.render.safehtml import block_html
 
-        return self._markup(block_html(text))
+        return self._marked(text, self._markup(block_html(text)), block=True)
 
     def bold(self, text: str) -> Any:
         return self._markup("<strong>%s</strong>") % text
@@ -321,24 +339,28 @@ class HtmlFormat(TextFormat):
         label_html = self._markup('<strong class="label">%s:</strong> ') % label
         if not text:
             return self._markup("<p>%s</p>") % label_html
-        body = str(self.prose(text))
+        body = str(self.prose(str(text)))
         if body.startswith("<p>"):
-            return self._markup("<p>") + label_html + self._markup(body[3:])
-        return self._markup("<p>%s</p>") % label_html + self._markup(body)
+            html = self._markup("<p>") + label_html + self._markup(body[3:])
+        else:
+            html = self._markup("<p>%s</p>") % label_html + self._markup(body)
+        return self._marked(text, html, block=True)
 
     def lead(self, text: str) -> Any:
         lead, rest = split_lead(one_line(text))
         if lead is None:
             return self.inline(text)
-        return (self._markup('<strong class="lead">%s:</strong> ') % self.inline(lead)
-                + self.inline(rest) if rest else
-                self._markup('<strong class="lead">%s:</strong>') % self.inline(lead))
+        return self._marked(text, (
+            self._markup('<strong class="lead">%s:</strong> ') % self.inline(lead)
+            + self.inline(rest) if rest else
+            self._markup('<strong class="lead">%s:</strong>') % self.inline(lead)))
 
     def claim(self, text: str) -> Any:
         if text.lstrip().startswith("**"):
             return self.inline(text)
         first, rest = split_first_sentence(one_line(text))
-        return self._markup("<strong>%s</strong> %s") % (self.inline(first), self.inline(rest))
+        return self._marked(text, self._markup("<strong>%s</strong> %s") % (
+            self.inline(first), self.inline(rest)))
 
     def _item_html(self, text: str, lead: bool) -> Any:
         return self.lead(text) if lead else self.inline(text)
