@@ -129,7 +129,7 @@ EXPECTED = [
      "the date 2026-06-01 is in the future"),
     ("weekly/papers/03-globalsplat.toml", 5, 9, "error", "wrong-type",
      "score must be a number without quotes, e.g. 8.2"),
-    ("weekly/papers/03-globalsplat.toml", 19, 1, "error", "unknown-key",
+    ("weekly/papers/03-globalsplat.toml", 33, 1, "error", "unknown-key",
      "unknown key 'gain%'"),
     ("weekly/papers/04-dr3-eval.toml", 1, 1, "error", "style-requires",
      "missing 'score', required by style 'weekly'"),
