@@ -374,3 +374,15 @@ def test_render_a_bad_issue_file(cli: Cli, tmp_path: Path, kind: str,
     assert result.exit_code == 1, result.output
     found = render_output(result, tmp_path)
     assert found and {p.path for p in found} == {"issue/issue.toml"}, found
+
+
+@pytest.mark.parametrize("char", ["\ufffe", "\uffff", "\ufdd0", "\ufdef"])
+def test_a_noncharacter_is_refused_naming_its_code_point(char: str) -> None:
+    """No XML may hold one, and the site's feeds are XML."""
+    from pydantic import ValidationError
+
+    from newsletter.entries.models import Paper
+
+    with pytest.raises(ValidationError) as refused:
+        Paper(title=f"Sparse{char} Attention")
+    assert f"contains the noncharacter U+{ord(char):04X}; remove it" in str(refused.value)

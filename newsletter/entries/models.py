@@ -120,12 +120,13 @@ HTTP_URL = r"^[hH][tT][tT][pP][sS]?://[^\s]+$"
 # "\u001b"): C0 and C1 controls and DEL, which reach terminals, HTML and mail headers raw;
 # the Unicode line and paragraph separators, which some readers (and Python's email
 # package) take for line ends; and the bidirectional controls, which show text in another
-# order than it is read (U+202E turns "exe.txt" into "txt.exe"). Tab and newline are
-# allowed in multi-line text only; a one-line field or a link refuses them too.
+# order than it is read (U+202E turns "exe.txt" into "txt.exe"); and the noncharacters,
+# which no XML (a feed of the site) may hold. Tab and newline are allowed in multi-line
+# text only; a one-line field or a link refuses them too.
 TEXT_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
-                            r"\u202a-\u202e\u2066-\u2069]")
+                            r"\u202a-\u202e\u2066-\u2069\ufdd0-\ufdef\ufffe\uffff]")
 LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
-                            r"\u202a-\u202e\u2066-\u2069]")
+                            r"\u202a-\u202e\u2066-\u2069\ufdd0-\ufdef\ufffe\uffff]")
 # The start of an RFC 2047 encoded word, '=?charset?q?' or '=?charset?b?': a one-line field
 # can become a mail header, whose reader would decode it (to a line break and a Bcc:
 # header, say) after every check here has passed.
@@ -140,6 +141,9 @@ def forbidden_character(char: str) -> str:
         return f"contains the bidirectional control character {code}; remove it"
     if char in "\u2028\u2029":
         return f"contains the line separator {code}; remove it"
+    if "\ufdd0" <= char <= "\ufdef" or char in "\ufffe\uffff":
+        # Unicode keeps them for a program's own use: XML (a feed) cannot hold them.
+        return f"contains the noncharacter {code}; remove it"
     return f"contains the control character {code}; remove it"
 
 

@@ -81,3 +81,27 @@ class ChatStandIn:
             "usage": {"prompt_tokens": 400, "completion_tokens": 120, "total_tokens": 520},
         }
         return Response(json.dumps(completion), 200, content_type="application/json")
+
+
+def main() -> None:
+    """``python -m tests.support.chat [PORT] [FIXTURE]``: the chat-completions stand-in on
+    127.0.0.1, answering every request with a fixture of tests/fixtures/chat/ (default
+    good-briefing.json), to try ``newsletter draft`` by hand; prints the variable to set."""
+    import sys
+
+    server = HTTPServer(host="127.0.0.1", port=int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    standin = ChatStandIn(server)
+    if len(sys.argv) > 2:
+        standin.script(fixture(sys.argv[2]))
+    server.start()
+    print(f"export NEWSLETTER_DRAFT_ENDPOINT={standin.endpoint}")
+    print("# serving a chat-completions stand-in; Ctrl-C stops", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -122,3 +122,26 @@ class StandIn:
         if work is None:
             return Response("Resource not found.", 404, content_type="text/plain")
         return Response(json.dumps(work), 200, content_type="application/json")
+
+
+def main() -> None:
+    """``python -m tests.support.standin [PORT]``: the stand-ins on 127.0.0.1, to try
+    ``newsletter import`` by hand without the network; prints the variables to set."""
+    import sys
+    import time
+
+    server = HTTPServer(host="127.0.0.1", port=int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    standin = StandIn(server)
+    server.start()
+    for name, value in standin.environment().items():
+        print(f"export {name}={value}")
+    print("# serving arXiv and Crossref stand-ins; Ctrl-C stops", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
