@@ -26,7 +26,12 @@ from typing import Any
 import pytest
 import tomli_w
 
-from newsletter.entries.budget import MAX_LIST_ITEMS, MAX_MARKUP_CHARACTERS, markup_in
+from newsletter.entries.budget import (
+    MAX_LIST_ITEMS,
+    MAX_MARKUP_CHARACTERS,
+    NEVER_RENDERED,
+    markup_in,
+)
 from newsletter.entries.models import ITEM_MAX
 from newsletter.entries.styles import all_styles
 from newsletter.entries.tomlfile import MAX_FILE_BYTES
@@ -119,7 +124,10 @@ def filled_issue(tmp_path: Path, style: str, filling: str, *, over: int = 0) -> 
     lists = _bullet_lists(data) or ["key_findings", "applications"]
     for key in lists:
         data[key] = []
-    markup_room = MAX_MARKUP_CHARACTERS - sum(markup_in(s) for s in _strings(data))
+    # The abstract and notes are never rendered: they do not count against the cap.
+    markup_room = MAX_MARKUP_CHARACTERS - sum(
+        markup_in(s) for s in _strings({k: v for k, v in data.items()
+                                        if k not in NEVER_RENDERED}))
     item_room = MAX_LIST_ITEMS - _items(data)
     bullets = FILLINGS[filling](markup_room, item_room)
     if over and filling == "plain-at-the-item-cap":
@@ -253,3 +261,16 @@ def test_add_paper_refuses_flags_over_the_markup_cap_and_writes_nothing(
     error = one_line_error(result)
     assert f"key_findings[{MAX_MARKUP_CHARACTERS // ITEM_MAX}] takes the file over" in error
     assert sorted(p.name for p in (issue / "papers").iterdir()) == before
+
+
+def test_markup_in_the_abstract_does_not_count_against_the_cap(run: Run,
+                                                                tmp_path: Path) -> None:
+    """An abstract is never rendered: a formula-heavy one ('<', '*', '_') is no render cost."""
+    issue = tmp_path / "weekly"
+    shutil.copytree(EXAMPLES / "weekly", issue, ignore=shutil.ignore_patterns(".newsletter-cache"))
+    paper = sorted((issue / "papers").glob("*.toml"))[0]
+    data = tomllib.loads(paper.read_text(encoding="utf-8"))
+    data["abstract"] = "$x_i < y_i$ and *a* " * 900  # about 12,600 markup characters
+    paper.write_text(tomli_w.dumps(data), encoding="utf-8")
+    checked = run("check", "--no-cache", "weekly")
+    assert "file-too-large" not in checked.stdout, checked.stdout[-1500:]

@@ -55,13 +55,18 @@ def _values(data: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], Any]]:
             stack.extend(reversed([((*path, index), item) for index, item in enumerate(value)]))
 
 
+# A paper's plain text, never rendered as Markdown (its own length caps bound it): no
+# renderer time to protect, so its '<' and '*' do not count against the cap.
+NEVER_RENDERED = frozenset({"abstract", "notes"})
+
+
 def too_much_markup(data: dict[str, Any]) -> tuple[tuple[Any, ...], str] | None:
     """The path of the text that takes the file over ``MAX_MARKUP_CHARACTERS``, and the
     message; None within the cap. Meant to run before validation, whose link check parses
     Markdown: refused text costs a parse as well."""
     markup = 0
     for path, value in _values(data):
-        if isinstance(value, str):
+        if isinstance(value, str) and not (path and path[0] in NEVER_RENDERED):
             markup += markup_in(value)
             if markup > MAX_MARKUP_CHARACTERS:
                 return path, (f"takes the file over {MAX_MARKUP_CHARACTERS:,} Markdown markup "
