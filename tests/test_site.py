@@ -529,15 +529,14 @@ def test_hostile_text_stays_text_everywhere(tmp_path: Path) -> None:
     assert "&lt;script&gt;" in (output / "index.html").read_text("utf-8")
 
 
-def test_a_noncharacter_does_not_break_the_feeds(tmp_path: Path) -> None:
-    import feedparser
-
+def test_a_noncharacter_is_refused_before_it_reaches_the_feeds(tmp_path: Path) -> None:
+    """No XML may hold U+FFFF: the models refuse it, at its line, and nothing is built."""
     pub = small_site(tmp_path / "pub", (1,))
     path = pub / "issues/001/issue.toml"
     path.write_text(path.read_text("utf-8").replace('"Issue number 1"', '"Odd \\uFFFF one"'),
                     "utf-8")
-    output = built(pub, tmp_path / "public")
-    for name in ("feed.xml", "rss.xml", "sitemap.xml"):
-        parsed = feedparser.parse((output / name).read_bytes())
-        assert parsed.bozo == 0, (name, parsed.get("bozo_exception"))
-    assert "Odd \ufffd one" in (output / "feed.xml").read_text("utf-8")
+    result = build(pub, "--output", tmp_path / "public")
+    assert result.exit_code == 1
+    assert_no_crash(result)
+    assert "contains the noncharacter U+FFFF; remove it" in result.output
+    assert not (tmp_path / "public" / "feed.xml").exists()

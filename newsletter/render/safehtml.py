@@ -3,11 +3,18 @@
 Two walls: markdown-it-py's ``js-default`` preset (raw HTML off, javascript:/vbscript:/
 data: links refused) renders CommonMark, then nh3 (the Rust ``ammonia`` sanitiser) keeps
 only the handful of tags inline prose needs, with http, https and mailto links.
+
+Text whose Markdown is plain (emphasis, simple links, lists) is rendered by cmark (C,
+through cmarkgfm) instead, about twenty times faster: markdown-it-py was most of the time
+of a site build. Only where the two are known to agree (``_cmark_reads_alike``), and
+behind the same sanitiser; tests/test_markdown_parity.py holds them byte-identical.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -65,7 +72,8 @@ def inline_html(text: str) -> str:
     folded = " ".join(text.split())
     if folded.isprintable() and _MARKUP_CHARS.search(folded) is None:
         return folded  # tests/test_html_safety.py holds this equal to the full path
-    return parsed_inline_html(folded)
+    compiled = cmark_inline_html(folded)
+    return compiled if compiled is not None else parsed_inline_html(folded)
 
 
 def parsed_inline_html(text: str) -> str:
@@ -86,9 +94,88 @@ def block_html(text: str) -> str:
         # One paragraph of plain text: what markdown-it and nh3 make of it, without them
         # (tests/test_html_safety.py holds the two equal).
         return "<p>" + "\n".join(line.strip() for line in lines) + "</p>"
-    return parsed_block_html(text)
+    compiled = cmark_block_html(text)
+    return compiled if compiled is not None else parsed_block_html(text)
 
 
 def parsed_block_html(text: str) -> str:
     """``block_html`` without its shortcut."""
     return _clean(_markdown().render(text.strip()), _BLOCK_TAGS).strip()
+
+
+# ----------------------------------------------------------------------------- cmark
+# Where cmark and markdown-it-py read Markdown differently, and so what sends a text to
+# markdown-it-py (found by differential fuzzing; tests/test_markdown_parity.py): raw HTML
+# and autolinks (cmark omits the one, markdown-it shows it as text), entities, escapes,
+# code, images, reference definitions, links markdown-it refuses (javascript: ...) or
+# whose destination the two percent-encode differently, nested brackets (nesting limits,
+# links in links), strikethrough, runs of three delimiters, single and double runs of
+# one delimiter in a text or more than two double runs (cmark-gfm drops a <strong> in a
+# <strong>), headings, rules, setext underlines and quotes (off in markdown-it here),
+# indented code, deep lists, and non-ASCII that is a space or a symbol, or in a link
+# (CommonMark 0.29 and 0.31 class symbols apart; markdown-it punycodes a host).
+_CMARK_RISKY = re.compile(
+    r"[`\\\t\r\x00-\x08\x0b-\x1f\x7f-\x9f]|<(?=[A-Za-z/!?])|<[^\s<>]*>"
+    r"|&(?=#|[A-Za-z0-9]+;)|!\[|\]:|~~|\[[^\]]*\[|\*\*\*|___"
+    r"|(?i:javascript|vbscript|file|data):")
+_CMARK_LINK = re.compile(r"\]\((?:[A-Za-z0-9\-._~:/?#@!$&*+,;=]|%[0-9A-Fa-f]{2})*\)")
+_SINGLE_STAR = re.compile(r"(?<!\*)\*(?!\*)")
+_SINGLE_UNDERSCORE = re.compile(r"(?<!_)_(?!_)")
+# A line that opens a block markdown-it does not (or nests lists deep): after up to two
+# list markers, a quote, a heading or nothing but marker-like characters; three markers;
+# four spaces (indented code, or a continuation the two may indent differently).
+_MARKER = r"(?:[-+*]|\d{1,9}[.)])(?: +|$)"
+_CMARK_RISKY_LINE = re.compile(
+    rf"^ {{0,3}}(?:{_MARKER}){{0,2}} *(?:[>#]|[-*_=+#\s]*$)|^ {{0,3}}(?:{_MARKER}){{3}}| {{4}}",
+    re.M)
+_CMARK_INLINE_START = re.compile(rf"[\[~|=_*+>#-]|{_MARKER}")
+
+
+def _cmark_reads_alike(text: str) -> bool:
+    """Whether cmark renders ``text`` (stripped) as markdown-it-py does, after nh3."""
+    if (_CMARK_RISKY.search(text) or _CMARK_RISKY_LINE.search(text)
+            or text.count("[") > 16):
+        return False
+    stars, underscores = text.count("**"), text.count("__")
+    if (stars + underscores > 2 or (stars and _SINGLE_STAR.search(text))
+            or (underscores and _SINGLE_UNDERSCORE.search(text))):
+        return False
+    if "](" in text:
+        if not text.isascii() or text.count("](") != len(_CMARK_LINK.findall(text)):
+            return False
+    elif not text.isascii():
+        return all(char.isascii() or unicodedata.category(char)[0] in "LMNP"
+                   for char in text)
+    return True
+
+
+@cache
+def _cmark() -> Callable[[str], str] | None:
+    try:
+        import cmarkgfm
+    except ImportError:  # markdown-it-py renders everything, only slower
+        return None
+    render: Callable[[str], str] = cmarkgfm.markdown_to_html
+    return render
+
+
+def cmark_inline_html(text: str) -> str | None:
+    """``parsed_inline_html(text)`` by cmark, or None where cmark may read it otherwise."""
+    folded = " ".join(text.split())
+    render = _cmark()
+    if (render is None or _CMARK_INLINE_START.match(folded)
+            or not _cmark_reads_alike(folded)):
+        return None
+    html = render(folded)  # one paragraph: the start guard keeps every block opener out
+    if html.startswith("<p>") and html.endswith("</p>\n"):
+        html = html[3:-5]
+    return _clean(html, _INLINE_TAGS)
+
+
+def cmark_block_html(text: str) -> str | None:
+    """``parsed_block_html(text)`` by cmark, or None where cmark may read it otherwise."""
+    stripped = text.strip()
+    render = _cmark()
+    if render is None or not _cmark_reads_alike(stripped):
+        return None
+    return _clean(render(stripped), _BLOCK_TAGS).strip()
