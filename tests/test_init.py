@@ -26,6 +26,7 @@ from tests.support.paths import REPO
 NAME = "AI Research Weekly"
 WORKFLOW = ".github/workflows/newsletter.yml"
 PRE_COMMIT = ".pre-commit-config.yaml"
+PAGES = ".github/workflows/pages.yml"
 SCHEMAS = ("schemas/paper.schema.json", "schemas/issue.schema.json",
            "schemas/publication.schema.json")
 CREATED = ("newsletter.toml", WORKFLOW, PRE_COMMIT, "issues/.gitkeep", ".taplo.toml", *SCHEMAS)
@@ -239,6 +240,75 @@ def test_check_passes_in_a_fresh_publication(run: Run, pub: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(pub)
     assert run("check", "--format", "github").exit_code == 0
+
+
+
+# ---------------------------------------------------------------------------- --pages
+
+
+def test_the_pages_workflow_only_when_asked(run: Run, tmp_path: Path) -> None:
+    assert init(run).exit_code == 0
+    assert not (tmp_path / "pub" / PAGES).exists()
+    result = init(run, "--pages", directory="paged")
+    assert result.exit_code == 0, result.stderr
+    assert result.lines == [*(f"created paged/{name}" for name in CREATED[:2]),
+                            f"created paged/{PAGES}",
+                            *(f"created paged/{name}" for name in CREATED[2:]),
+                            "next: newsletter new-issue paged/issues/001 --number 1"]
+    assert "Settings > Pages > Source: GitHub Actions" in result.stderr
+    workflow = load_yaml(tmp_path / "paged" / PAGES)
+    assert list(workflow["jobs"]) == ["build", "deploy"]
+    assert "newsletter site --base-url \"$BASE_URL\" --output public/" in [
+        step.get("run") for step in workflow["jobs"]["build"]["steps"]]
+
+
+def test_pages_added_to_a_publication_made_without_it(run: Run, pub: Path) -> None:
+    """What the README tells an existing publication: init --pages again makes only it."""
+    (pub / "newsletter.toml").write_text('name = "Edited"\n', encoding="utf-8")
+    before = snapshot(pub)
+    result = init(run, "--pages")
+    assert result.exit_code == 0, result.stderr
+    assert [line for line in result.lines if line.startswith("created")] == [
+        f"created pub/{PAGES}"]
+    after = snapshot(pub)
+    assert after.pop(PAGES) and after == before
+
+
+def test_the_pages_workflow_is_kept_unless_force(run: Run, pub: Path) -> None:
+    assert init(run, "--pages").exit_code == 0
+    fresh = (pub / PAGES).read_bytes()
+    (pub / PAGES).write_text("name: ours\n", encoding="utf-8")
+    result = init(run, "--pages")
+    assert f"kept pub/{PAGES} (it exists; --force replaces it)" in result.lines
+    assert "Settings > Pages" not in result.stderr  # nothing new to turn on
+    assert (pub / PAGES).read_text(encoding="utf-8") == "name: ours\n"
+    assert init(run, "--pages", "--force").exit_code == 0
+    assert (pub / PAGES).read_bytes() == fresh
+
+
+def test_force_does_not_write_the_pages_workflow_through_a_link(run: Run, pub: Path,
+                                                               tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.yml"
+    elsewhere.write_text("theirs\n", encoding="utf-8")
+    (pub / PAGES).symlink_to(elsewhere)
+    result = init(run, "--pages", "--force")
+    assert result.exit_code == 1
+    assert f"pub/{PAGES}: is a symbolic link" in result.stderr
+    assert elsewhere.read_text(encoding="utf-8") == "theirs\n"
+
+
+def test_the_pages_workflow_installs_what_the_check_workflow_installs(run: Run,
+                                                                     tmp_path: Path) -> None:
+    spec = f"{DISTRIBUTION}>=0.1,<0.2"
+    assert init(run, "--pages", "--install", spec).exit_code == 0
+
+    def install(path: str, job: str) -> Any:
+        [step] = [step for step in load_yaml(tmp_path / "pub" / path)["jobs"][job]["steps"]
+                  if step.get("name") == "Install newsletter"]
+        return step
+
+    assert install(PAGES, "build") == install(WORKFLOW, "check")
+    assert install(PAGES, "build")["run"] == f"python -m pip install '{spec}'\n"
 
 
 # ---------------------------------------------------------------------------- the journey

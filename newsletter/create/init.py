@@ -7,7 +7,7 @@ from pathlib import Path
 
 from newsletter.create.precommit import PRE_COMMIT, pre_commit_yaml
 from newsletter.create.taplo import TAPLO_CONFIG, taplo_toml
-from newsletter.create.workflow import WORKFLOW, workflow_yaml
+from newsletter.create.workflow import PAGES_WORKFLOW, WORKFLOW, pages_yaml, workflow_yaml
 from newsletter.entries.schema import KINDS, SCHEMA_DIR, schema_json
 from newsletter.entries.styles import styles_of
 from newsletter.errors import NewsletterError
@@ -66,8 +66,8 @@ def publication_toml(name: str, style: str) -> str:
 
 
 def init_publication(directory: Path, *, name: str, style: str, force: bool,
-                     install_spec: str | None = None,
-                     code_scanning: bool = False) -> tuple[list[Path], list[Path]]:
+                     install_spec: str | None = None, code_scanning: bool = False,
+                     pages: bool = False) -> tuple[list[Path], list[Path]]:
     """Create the publication's files: the paths written, and those kept as they were.
 
     Without ``force`` a file that exists is kept, never replaced, and the others are made:
@@ -75,15 +75,17 @@ def init_publication(directory: Path, *, name: str, style: str, force: bool,
     sub-folder of a git repository the workflow and the pre-commit configuration go at the
     repository's root, the only place GitHub and pre-commit read them; there, one that
     exists is kept even with ``force``. ``install_spec`` is
-    what the workflow pip-installs (by default the newsletter running now)."""
+    what the workflows pip-install (by default the newsletter running now); ``pages`` adds
+    the workflow that publishes the site with GitHub Pages."""
     from newsletter.create.install import running_install
     from newsletter.create.workflow import placement
 
     place = placement(directory)
+    spec = install_spec or running_install().spec
     files = {
         Path("newsletter.toml"): publication_toml(name, style),
-        Path(WORKFLOW): workflow_yaml(install_spec or running_install().spec, place.folder,
-                                      code_scanning=code_scanning),
+        Path(WORKFLOW): workflow_yaml(spec, place.folder, code_scanning=code_scanning),
+        **({Path(PAGES_WORKFLOW): pages_yaml(spec, place.folder)} if pages else {}),
         Path(PRE_COMMIT): pre_commit_yaml(place.folder),
         Path("issues/.gitkeep"): "",
         Path(TAPLO_CONFIG): taplo_toml(),

@@ -12,7 +12,7 @@ that it no longer makes (the page of an issue that is gone) only when its name i
 the site makes and its bytes are still those it wrote. The list is read as hostile input
 (it is in a folder anyone may have written to): a name outside the site's own, a link, a
 file someone else changed since, are left alone. Every write goes through
-``newsletter.write.atomic``.
+``newsletter.write.atomic``, every removal through ``newsletter.write.remove``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pathlib import Path
 
 from newsletter.errors import UsageError, WriteError
 from newsletter.write.atomic import write_atomic
+from newsletter.write.remove import NotRemoved, remove_empty_folders, remove_file
 
 MANIFEST = ".newsletter-site.json"
 _MANIFEST_KIND = "newsletter-site"
@@ -205,20 +206,11 @@ class OutputDir:
             return False
         if where is None:
             return False
-        data = self.read(name)
-        if data is None or sha256(data) != digest:
-            return False  # changed (or replaced) by someone else since: theirs now
         try:
-            os.unlink(where)
-        except OSError:
-            return False
-        folder = os.path.dirname(where)
-        while folder != self.real and _inside(folder, self.real):
-            try:
-                os.rmdir(folder)  # only when empty
-            except OSError:
-                break
-            folder = os.path.dirname(folder)
+            remove_file(Path(where), expected_sha256=digest)
+        except NotRemoved:
+            return False  # changed (or replaced) by someone else since: theirs now
+        remove_empty_folders(Path(where).parent, up_to=Path(self.real))
         return True
 
     # ------------------------------------------------------------------ the manifest

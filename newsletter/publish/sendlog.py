@@ -38,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from newsletter.errors import NewsletterError, UsageError, WriteError
+from newsletter.write.append import AppendOnlyFile, NotRegularFile
+from newsletter.write.atomic import sync_directory, write_atomic
 
 SENDS_DIR = "sends"
 VERSION = 1
@@ -240,12 +242,13 @@ def _apply(state: LogState, record: dict[str, Any]) -> None:
 
 class SendLog:
     """The log of one issue, open for appending and locked against a second send of the
-    same issue. Use as a context manager; ``state`` is what it held when opened."""
+    same issue. Use as a context manager; ``state`` is what it held when opened. The file
+    itself is written through ``newsletter.write.append``."""
 
     def __init__(self, path: Path, number: int) -> None:
         self.path = path
         self.number = number
-        self._fd: int | None = None
+        self._file: AppendOnlyFile | None = None
         self.state = LogState()
 
     def __enter__(self) -> SendLog:
@@ -255,25 +258,21 @@ class SendLog:
         if made:
             try:
                 folder.mkdir(mode=0o700, parents=True)
-                (folder / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
-            except OSError as exc:
+                write_atomic(folder / ".gitignore", _GITIGNORE)
+            except (OSError, WriteError) as exc:
                 raise WriteError(f"{_shown(folder)}: cannot make the send log's folder: "
-                                 f"{exc.strerror or exc}") from None
+                                 f"{_reason(exc)}") from None
         elif not folder.is_dir():
             raise UsageError(f"{_shown(folder)} is not a folder; the send logs go there")
-        flags = (os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
-                 | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
         try:
-            fd = os.open(self.path, flags, 0o600)
+            self._file = AppendOnlyFile.open(self.path, mode=0o600)
+        except NotRegularFile:
+            raise UsageError(f"{_shown(self.path)} is not a regular file; the send log must "
+                             "be one") from None
         except OSError as exc:
             _refuse_link(self.path)
             raise WriteError(f"{_shown(self.path)}: cannot open the send log: "
                              f"{exc.strerror or exc}") from None
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            raise UsageError(f"{_shown(self.path)} is not a regular file; the send log must "
-                             "be one")
-        self._fd = fd
         try:
             self._lock()
             self.state = read_state(self.path, self.number)
@@ -282,7 +281,7 @@ class SendLog:
             elif self.state.ends_without_newline:
                 self._write(b"\n")
             if made:
-                _sync(folder)
+                sync_directory(folder)
         except BaseException:
             self.close()
             raise
@@ -292,51 +291,29 @@ class SendLog:
         self.close()
 
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)  # the lock goes with it
-            self._fd = None
+        if self._file is not None:
+            self._file.close()  # the lock goes with it
+            self._file = None
 
     def _lock(self) -> None:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows
-            return
-        assert self._fd is not None
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        assert self._file is not None
+        if not self._file.try_lock():
             raise UsageError(f"{_shown(self.path)}: another 'newsletter send' of issue "
-                             f"{self.number} is running; wait for it to end") from None
+                             f"{self.number} is running; wait for it to end")
 
     def _drop_torn_tail(self) -> None:
         """Cut the unfinished last line a killed run left (never a whole record)."""
-        assert self._fd is not None
-        size = os.fstat(self._fd).st_size
-        keep = size
-        chunk = 4096
-        while keep > 0:
-            start = max(0, keep - chunk)
-            data = os.pread(self._fd, keep - start, start)
-            newline = data.rfind(b"\n")
-            if newline != -1:
-                keep = start + newline + 1
-                break
-            keep = start
+        assert self._file is not None
         try:
-            os.ftruncate(self._fd, keep)
-            os.fsync(self._fd)
+            self._file.drop_unfinished_line()
         except OSError as exc:
             raise WriteError(f"{_shown(self.path)}: cannot drop the torn last line of the "
                              f"send log: {exc.strerror or exc}") from None
 
     def _write(self, data: bytes) -> None:
-        assert self._fd is not None
+        assert self._file is not None
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(self._fd, view)
-                view = view[written:]
-            os.fsync(self._fd)
+            self._file.append(data)
         except OSError as exc:
             raise WriteError(f"{_shown(self.path)}: cannot write the send log "
                              f"({exc.strerror or exc}); stopped before sending more") from None
@@ -355,14 +332,9 @@ class SendLog:
         self._write(line.encode("ascii"))
 
 
-def _sync(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+def _reason(exc: OSError | WriteError) -> str:
+    """The operating system's words for what failed (a WriteError carries its OSError)."""
+    cause = exc if isinstance(exc, OSError) else exc.__cause__
+    if isinstance(cause, OSError):
+        return str(cause.strerror or cause)
+    return str(exc)

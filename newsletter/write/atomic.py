@@ -109,8 +109,9 @@ def _temp_copy(path: Path, text: str | bytes) -> Path:
     return temp
 
 
-def _sync_directory(directory: Path) -> None:
-    # Make the rename itself durable; not every platform can open a directory.
+def sync_directory(directory: Path) -> None:
+    """Make a rename, a creation or a removal in ``directory`` durable (fsync the folder).
+    Best effort: not every platform can open a directory."""
     with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY)
         try:
@@ -119,7 +120,8 @@ def _sync_directory(directory: Path) -> None:
             os.close(fd)
 
 
-def _describe(mode: int) -> str:
+def describe_mode(mode: int) -> str:
+    """What a file of ``mode`` is, in words: "a directory", "a named pipe", ..."""
     for test, what in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"),
                        (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
                        (stat.S_ISSOCK, "a socket"), (stat.S_ISREG, "a regular file")):
@@ -149,7 +151,7 @@ def _write_in_place(path: Path, data: bytes, status: os.stat_result, *,
     """Write ``data`` into what ``path`` is, as ``>`` in a shell would, without blocking on
     a named pipe nobody reads."""
     if not stat.S_ISREG(status.st_mode) and not _writable_in_place(status):
-        raise WriteError(f"{path}: is {_describe(status.st_mode)}; not writing to it")
+        raise WriteError(f"{path}: is {describe_mode(status.st_mode)}; not writing to it")
     flags = (os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
              | (os.O_APPEND if append else 0))
     try:
@@ -271,7 +273,7 @@ def write_atomic(path: Path, text: str | bytes, *, make_parents: bool = False) -
     except BaseException:
         _remove_folders(made)
         raise
-    _sync_directory(target.parent)
+    sync_directory(target.parent)
 
 
 def create_new(path: Path, text: str) -> None:
@@ -285,7 +287,7 @@ def create_new(path: Path, text: str) -> None:
         raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     finally:
         temp.unlink(missing_ok=True)
-    _sync_directory(path.parent)
+    sync_directory(path.parent)
 
 
 def refuse_overwriting_inputs(output: Path, inputs: Iterable[Path]) -> None:

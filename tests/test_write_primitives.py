@@ -1,0 +1,238 @@
+"""The write primitives on their own: the append-only log (``newsletter.write.append``) and
+the guarded removal (``newsletter.write.remove``), each asked to do what it must refuse."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from newsletter.errors import WriteError
+from newsletter.write import append, remove
+from newsletter.write.append import AppendOnlyFile, NotRegularFile
+from newsletter.write.remove import NotRemoved, remove_empty_folders, remove_file
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# ---------------------------------------------------------------- the append-only log
+
+
+def test_a_new_log_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    old = os.umask(0)
+    try:
+        with AppendOnlyFile.open(path):
+            pass
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_opening_keeps_what_is_there_and_appends_after_it(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(b"one\n")
+    with AppendOnlyFile.open(path) as log:
+        # Another writer adds a line meanwhile: O_APPEND lands ours after it, not over it.
+        with path.open("ab") as other:
+            other.write(b"two\n")
+        log.append(b"three\n")
+        assert log.size() == len(b"one\ntwo\nthree\n")
+    assert path.read_bytes() == b"one\ntwo\nthree\n"
+
+
+def test_a_link_in_place_of_the_log_is_not_followed(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    target.write_bytes(b"")
+    link = tmp_path / "log.jsonl"
+    link.symlink_to(target)
+    with pytest.raises(OSError):
+        AppendOnlyFile.open(link)
+    assert target.read_bytes() == b"" and link.is_symlink()
+
+
+def test_a_dangling_link_makes_no_file_where_it_points(tmp_path: Path) -> None:
+    link = tmp_path / "log.jsonl"
+    link.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(OSError):
+        AppendOnlyFile.open(link)
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_named_pipe_is_refused_without_waiting(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    os.mkfifo(path)
+    with pytest.raises(NotRegularFile, match="a named pipe"):
+        AppendOnlyFile.open(path)
+
+
+def test_every_byte_is_written_and_fsynced_before_append_returns(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "log.jsonl"
+    calls: list[str] = []
+    real_write, real_fsync = os.write, os.fsync
+
+    def one_byte(fd: int, data: bytes) -> int:  # a short write, as a signal may cause
+        calls.append("write")
+        return real_write(fd, bytes(data[:1]))
+
+    def fsync(fd: int) -> None:
+        calls.append("fsync")
+        real_fsync(fd)
+
+    with AppendOnlyFile.open(path) as log:
+        monkeypatch.setattr(append.os, "write", one_byte)
+        monkeypatch.setattr(append.os, "fsync", fsync)
+        log.append(b"abc\n")
+    assert path.read_bytes() == b"abc\n"
+    assert calls == ["write"] * 4 + ["fsync"]
+
+
+def test_only_whole_lines_are_appended(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    with AppendOnlyFile.open(path) as log:
+        for data in (b"", b"no newline"):
+            with pytest.raises(ValueError):
+                log.append(data)
+        log.append(b"\n")
+    assert path.read_bytes() == b"\n"
+
+
+def test_a_full_disk_keeps_what_was_already_on_disk(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(b"kept\n")
+
+    def full(fd: int, data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    with AppendOnlyFile.open(path) as log:
+        monkeypatch.setattr(append.os, "write", full)
+        with pytest.raises(OSError, match="No space left"):
+            log.append(b"lost\n")
+    assert path.read_bytes() == b"kept\n"
+
+
+def test_a_second_writer_is_locked_out_until_the_first_closes(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    first = AppendOnlyFile.open(path)
+    assert first.try_lock()
+    with AppendOnlyFile.open(path) as second:
+        assert not second.try_lock()
+    first.close()
+    assert first.closed
+    with AppendOnlyFile.open(path) as third:
+        assert third.try_lock()
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    (b"a\nb\ntorn", b"a\nb\n"),
+    (b"a\nb\n", b"a\nb\n"),                      # nothing unfinished: nothing cut
+    (b"torn", b""),                              # no newline at all
+    (b"", b""),
+    (b"x\n" + b"y" * 10_000, b"x\n"),            # the newline chunks back
+    (b"x" * 5000 + b"\n" + b"z" * 5000, b"x" * 5000 + b"\n"),
+])
+def test_dropping_the_unfinished_line_cuts_no_whole_one(tmp_path: Path, before: bytes,
+                                                        after: bytes) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(before)
+    with AppendOnlyFile.open(path) as log:
+        assert log.drop_unfinished_line() == len(before) - len(after)
+        log.append(b"next\n")
+    assert path.read_bytes() == after + b"next\n"
+
+
+def test_a_closed_log_writes_nothing(tmp_path: Path) -> None:
+    log = AppendOnlyFile.open(tmp_path / "log.jsonl")
+    log.close()
+    log.close()  # twice is harmless
+    with pytest.raises(ValueError):
+        log.append(b"late\n")
+
+
+# ---------------------------------------------------------------- guarded removal
+
+
+def test_a_file_holding_what_was_written_is_removed(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_bytes(b"<p>old</p>")
+    remove_file(path, expected_sha256=_sha(b"<p>old</p>"))
+    assert not os.path.lexists(path)
+
+
+def test_a_file_someone_changed_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_bytes(b"<p>edited by hand</p>")
+    with pytest.raises(NotRemoved, match="changed since"):
+        remove_file(path, expected_sha256=_sha(b"<p>old</p>"))
+    assert path.read_bytes() == b"<p>edited by hand</p>"
+
+
+def test_a_link_is_neither_followed_nor_removed(tmp_path: Path) -> None:
+    """Even when what it leads to holds exactly the expected bytes."""
+    target = tmp_path / "precious"
+    target.write_bytes(b"<p>old</p>")
+    link = tmp_path / "page.html"
+    link.symlink_to(target)
+    with pytest.raises(NotRemoved, match="symbolic link"):
+        remove_file(link, expected_sha256=_sha(b"<p>old</p>"))
+    assert link.is_symlink() and target.read_bytes() == b"<p>old</p>"
+
+
+@pytest.mark.parametrize("kind", ["missing", "folder", "pipe"])
+def test_what_is_not_a_regular_file_is_left(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "page.html"
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "pipe":
+        os.mkfifo(path)  # opened without waiting for a writer
+    with pytest.raises(NotRemoved):
+        remove_file(path, expected_sha256=_sha(b""))
+    assert os.path.lexists(path) == (kind != "missing")
+    assert issubclass(NotRemoved, WriteError)
+
+
+def test_a_file_swapped_in_while_being_read_is_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "page.html"
+    path.write_bytes(b"<p>old</p>")
+    newcomer = tmp_path / "newcomer"
+    newcomer.write_bytes(b"<p>someone else's</p>")
+    real_read = os.read
+
+    def read_then_swap(fd: int, size: int) -> bytes:
+        data = real_read(fd, size)
+        if newcomer.exists():
+            os.replace(newcomer, path)
+        return data
+
+    monkeypatch.setattr(remove.os, "read", read_then_swap)
+    with pytest.raises(NotRemoved, match="replaced"):
+        remove_file(path, expected_sha256=_sha(b"<p>old</p>"))
+    assert path.read_bytes() == b"<p>someone else's</p>"
+
+
+def test_empty_folders_go_up_to_the_one_named_and_no_further(tmp_path: Path) -> None:
+    top = tmp_path / "public"
+    (top / "issues" / "7").mkdir(parents=True)
+    (top / "issues" / "8").mkdir()
+    removed = remove_empty_folders(top / "issues" / "7", up_to=top)
+    assert removed == [top / "issues" / "7"]  # issues/ still holds 8/
+    assert (top / "issues" / "8").is_dir()
+    assert remove_empty_folders(top / "issues" / "8", up_to=top) == [
+        top / "issues" / "8", top / "issues"]
+    assert top.is_dir()  # the folder named is never removed, empty or not
+
+
+def test_no_folder_outside_the_one_named_is_removed(tmp_path: Path) -> None:
+    (tmp_path / "public").mkdir()
+    outside = tmp_path / "publicity" / "empty"
+    outside.mkdir(parents=True)
+    assert remove_empty_folders(outside, up_to=tmp_path / "public") == []
+    assert outside.is_dir()
