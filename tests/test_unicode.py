@@ -386,3 +386,35 @@ def test_a_noncharacter_is_refused_naming_its_code_point(char: str) -> None:
     with pytest.raises(ValidationError) as refused:
         Paper(title=f"Sparse{char} Attention")
     assert f"contains the noncharacter U+{ord(char):04X}; remove it" in str(refused.value)
+
+
+@pytest.mark.parametrize(("field", "text", "named"), [
+    ("title", "Evil &#x202E;txt.exe", "'&#x202E;', a reference to the bidirectional "
+                                      "control character U+202E"),
+    ("title", "Evil &#8238;txt.exe", "'&#8238;', a reference to the bidirectional control "
+                                     "character U+202E"),
+    ("headline", "Left &rlm; right", "'&rlm;', a reference to the bidirectional control "
+                                     "character U+200F"),
+    ("title", "Subject&#10;Bcc: all@example.com", "'&#10;', a reference to the control "
+                                                  "character U+000A"),
+    ("problem", "One&#x2028;two", "'&#x2028;', a reference to the line separator U+2028"),
+])
+def test_a_character_reference_to_a_forbidden_character_is_refused(
+        field: str, text: str, named: str) -> None:
+    """Markdown and HTML readers decode '&#x202E;' to U+202E: refused as the character
+    itself would be, before the page, the email or a terminal gets it."""
+    from pydantic import ValidationError
+
+    from newsletter.entries.models import Paper
+
+    with pytest.raises(ValidationError) as refused:
+        Paper.model_validate({"title": "A paper", field: text})
+    assert f"contains {named}; remove it" in str(refused.value)
+
+
+@pytest.mark.parametrize("text", ["Q&amp;A, R&D and &lt;1% &mdash; fine", "Line one&#10;two"])
+def test_harmless_references_are_kept(text: str) -> None:
+    from newsletter.entries.models import Paper
+
+    # A line break by reference is fine where the text may hold line breaks (prose).
+    assert Paper(title="A paper", problem=text).problem == text

@@ -147,6 +147,25 @@ def forbidden_character(char: str) -> str:
     return f"contains the control character {code}; remove it"
 
 
+# A character reference, as HTML and CommonMark read one: '&#x202E;', '&#8238;', '&rlm;'.
+_REFERENCE = re.compile(r"&(?:#[xX][0-9a-fA-F]{1,8}|#[0-9]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _no_forbidden_references(value: str, forbidden: re.Pattern[str]) -> None:
+    """Refuse a reference that a Markdown or HTML reader decodes to a character ``forbidden``
+    refuses written as itself: '&#x202E;' is U+202E once rendered (the page, the email, a
+    terminal reading the text format), whatever the file holds."""
+    import html
+
+    for match in _REFERENCE.finditer(value):
+        decoded = html.unescape(match.group())
+        found = forbidden.search(decoded)
+        if found:
+            what = forbidden_character(found.group()).removeprefix("contains ")
+            raise ValueError(f"contains '{match.group()}', a reference to "
+                             f"{what.removesuffix('; remove it')}; remove it")
+
+
 def _text(value: str) -> str:
     # One validator, not two, and no further call for text without a link: this runs for
     # every string of every entry.
@@ -158,6 +177,8 @@ def _text(value: str) -> str:
     found = TEXT_FORBIDDEN.search(value)
     if found:
         raise ValueError(forbidden_character(found.group()))
+    if "&" in value:
+        _no_forbidden_references(value, TEXT_FORBIDDEN)
     return value
 
 
@@ -165,6 +186,8 @@ def _line(value: str) -> str:
     _text(value)
     if "\t" in value:  # line breaks are refused by the field's pattern already
         raise ValueError(forbidden_character("\t"))
+    if "&" in value:  # '&#10;' would be a line break in a mail Subject: once decoded
+        _no_forbidden_references(value, LINE_FORBIDDEN)
     if "=?" in value and ENCODED_WORD.search(value):
         raise ValueError("contains an RFC 2047 encoded word ('=?charset?q?...?='); write "
                          "the text itself, it is encoded where a mail needs it")
