@@ -51,8 +51,8 @@ def draft(
             typer.echo(f"newsletter: note: {printable(note)}", err=True)
         if dry_run:
             for planned in report.planned:
-                typer.echo(f"== {display_path(planned.path)}: would ask {report.model} for "
-                           f"{', '.join(planned.names)}")
+                typer.echo(f"== {display_path(planned.path)}: would ask "
+                           f"{printable(report.model)} for {', '.join(planned.names)}")
                 for message in planned.prompt.messages:
                     typer.echo(f"-- {message['role']}")
                     for line in message["content"].splitlines():

@@ -33,9 +33,12 @@ def review(
 
     def run() -> None:
         from newsletter.draft.review import settle, unreviewed
-        from newsletter.entries.problems import display_path
+        from newsletter.draft.run import left_alone
+        from newsletter.entries.problems import display_path, printable
 
-        _, entries = unreviewed(issue, papers)
+        loaded, entries = unreviewed(issue, papers)
+        for note in left_alone(loaded):
+            typer.echo(f"newsletter: note: {printable(note)}", err=True)
         waiting = [entry for entry in entries if entry.names]
         if list_only or (not accept_all and not sys.stdin.isatty()):
             for entry in waiting:

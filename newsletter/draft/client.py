@@ -12,7 +12,14 @@ the answer is read through a byte cap (streamed, never held whole past it), pars
 model of its own, and only the fields asked are taken from it; each then goes through the
 paper model's validation, and an answer that fails it is asked for again with the reason,
 a bounded number of times. The API key goes only where the editor meant it to go (see
-``key_for``).
+``key_for``): no redirect is followed (it would carry the request to another server), no
+answer that holds the key is written or printed, and the key is never shown.
+
+The cap holds for every answer, an error's too (the openai package reads an error's body
+whole to build its exception): the body of each response is counted as it arrives, and
+compression is asked not to be used and refused when it is (a small gzip body can unpack
+to gigabytes). The timeout is a deadline for the whole answer, not only between two reads:
+a server that sends a byte a second would otherwise keep a run waiting for days.
 """
 
 from __future__ import annotations
@@ -20,11 +27,14 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import httpx2  # the openai package's HTTP client: only 'newsletter draft' imports this module
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from newsletter.errors import NewsletterError
@@ -40,6 +50,113 @@ OPENAI_HOST = "api.openai.com"
 
 class DraftError(NewsletterError):
     """The model could not give a usable answer; the message names the paper."""
+
+
+class _Refused(Exception):
+    """An answer given up on while it was read (too large, compressed): why, for
+    DraftError. Not an httpx error, so that the openai package passes it on unretried."""
+
+
+# The deadline of the request this thread is making (time.monotonic()), if any: every read,
+# write and connect of its socket waits at most until then (see ``_DeadlineBackend``).
+_deadline = threading.local()
+
+
+def _until_deadline(timeout: float | None) -> float | None:
+    import httpcore2
+
+    end = getattr(_deadline, "at", None)
+    if end is None:
+        return timeout
+    left = end - time.monotonic()
+    if left <= 0:
+        raise httpcore2.ReadTimeout("the deadline for the whole answer has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream:
+    """A connection whose every wait ends by the deadline of the thread using it."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return bytes(self._stream.read(max_bytes, _until_deadline(timeout)))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _until_deadline(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> _DeadlineStream:
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname,
+                                                      _until_deadline(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend:
+    """httpcore's network backend, its connections made ``_DeadlineStream``s."""
+
+    def __init__(self, backend: Any) -> None:
+        self._backend = backend
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None, socket_options: Any = None) -> Any:
+        return _DeadlineStream(self._backend.connect_tcp(
+            host, port, _until_deadline(timeout), local_address, socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> Any:
+        return _DeadlineStream(self._backend.connect_unix_socket(
+            path, _until_deadline(timeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+class _Capped(httpx2.SyncByteStream):
+    """A response body that stops at MAX_ANSWER_BYTES, however the response is read."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        count = 0
+        for chunk in self._stream:
+            count += len(chunk)
+            if count > MAX_ANSWER_BYTES:
+                raise _Refused(f"is larger than {MAX_ANSWER_BYTES // 1024} KiB; refused")
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def _guard(response: Any) -> None:
+    """The httpx response hook: before any of a body is read, refuse a compressed one and
+    cap the rest."""
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        response.close()
+        raise _Refused(f"is compressed ({_shown(encoding, 40)}) though it was asked not to "
+                       "be; refused")
+    response.stream = _Capped(response.stream)
+
+
+def _http_client(timeout: float) -> Any:
+    """An httpx client that follows no redirect, takes no compressed answer, caps every
+    body and keeps every request to its deadline."""
+    transport = httpx2.HTTPTransport()
+    pool = getattr(transport, "_pool", None)
+    if pool is not None and hasattr(pool, "_network_backend"):
+        pool._network_backend = _DeadlineBackend(pool._network_backend)
+    return httpx2.Client(transport=transport, timeout=timeout, follow_redirects=False,
+                         headers={"Accept-Encoding": "identity"},
+                         event_hooks={"response": [_guard]})
 
 
 class _Message(BaseModel):
@@ -102,7 +219,8 @@ def key_for(endpoint: str, *, endpoint_chosen: bool) -> str | None:
     if key is None:
         return None
     host = (urlsplit(endpoint).hostname or "").lower()
-    if endpoint_chosen or host == OPENAI_HOST or is_local(endpoint):
+    openai_api = host == OPENAI_HOST and urlsplit(endpoint).scheme == "https"
+    if endpoint_chosen or openai_api or is_local(endpoint):
         return key
     raise DraftError(
         f"newsletter.toml's [draft] endpoint is {host or endpoint!a}, neither OpenAI's API "
@@ -138,7 +256,8 @@ class ModelClient:
 
             # A local server takes any key; the package refuses to start without one.
             self._client = OpenAI(base_url=self.endpoint, api_key=self.key or "no-key",
-                                  timeout=self.timeout, max_retries=self.max_retries)
+                                  timeout=self.timeout, max_retries=self.max_retries,
+                                  http_client=_http_client(self.timeout))
         return self._client
 
     def ask(self, where: str, prompt: Prompt,
@@ -167,10 +286,18 @@ class ModelClient:
         return {"type": "json_schema", "json_schema": {
             "name": "paper_fields", "strict": True, "schema": prompt.schema}}
 
+    def _hidden(self, text: str) -> str:
+        """``text`` as it may be shown: the key, should a server echo it, replaced."""
+        return text.replace(self.key, "[the API key]") if self.key else text
+
     def _complete(self, where: str, messages: list[dict[str, str]], prompt: Prompt) -> str:
         import openai
 
-        host = urlsplit(self.endpoint).netloc or self.endpoint
+        # What the endpoint is called in messages: its host and port, never a user name or
+        # password the URL may carry.
+        host = _shown(urlsplit(self.endpoint).netloc.rpartition("@")[2] or self.endpoint)
+        timed_out = DraftError(f"{where}: no answer from {host} within {self.timeout:g} s")
+        _deadline.at = time.monotonic() + self.timeout
         try:
             with self._openai().chat.completions.with_streaming_response.create(
                     model=self.model, messages=messages, temperature=self.temperature,
@@ -179,33 +306,50 @@ class ModelClient:
                 for chunk in response.iter_bytes():
                     body += chunk
                     if len(body) > MAX_ANSWER_BYTES:
-                        raise DraftError(f"{where}: the answer from {_shown(host)} is larger "
-                                         f"than {MAX_ANSWER_BYTES // 1024} KiB; refused")
-        except openai.APITimeoutError:
-            raise DraftError(f"{where}: no answer from {_shown(host)} within "
-                             f"{self.timeout:g} s") from None
+                        raise _Refused(f"is larger than {MAX_ANSWER_BYTES // 1024} KiB; "
+                                       "refused")
+        except _Refused as refused:
+            raise DraftError(f"{where}: the answer from {host} {refused}") from None
+        except (openai.APITimeoutError, httpx2.TimeoutException):
+            raise timed_out from None
         except openai.APIConnectionError as error:
-            raise DraftError(f"{where}: cannot reach {_shown(host)} "
-                             f"({_shown(str(error.__cause__ or error), 80)})") from None
+            cause = self._hidden(str(error.__cause__ or error))
+            raise DraftError(f"{where}: cannot reach {host} ({_shown(cause, 80)})") from None
+        except httpx2.HTTPError as error:  # while the body was read, past the openai client
+            raise DraftError(f"{where}: the answer from {host} broke off "
+                             f"({_shown(self._hidden(str(error)), 80)})") from None
         except openai.AuthenticationError:
-            raise DraftError(f"{where}: {_shown(host)} refused the API key (HTTP 401); set "
+            raise DraftError(f"{where}: {host} refused the API key (HTTP 401); set "
                              f"{KEY_VARIABLES[0]}") from None
         except openai.RateLimitError:
-            raise DraftError(f"{where}: {_shown(host)} is rate limiting (HTTP 429) after "
+            raise DraftError(f"{where}: {host} is rate limiting (HTTP 429) after "
                              f"{self.max_retries} retries; try again later, or lower "
                              "[draft] concurrency") from None
         except openai.APIStatusError as error:
-            raise DraftError(f"{where}: {_shown(host)} answered HTTP {error.status_code}: "
-                             f"{_shown(error.message, 120)}") from None
+            if 300 <= error.status_code < 400:
+                raise DraftError(f"{where}: {host} answered HTTP {error.status_code}, a "
+                                 "redirect, which is not followed (it would take the "
+                                 "request elsewhere); name the endpoint it leads to") \
+                    from None
+            raise DraftError(f"{where}: {host} answered HTTP {error.status_code}: "
+                             f"{_shown(self._hidden(error.message), 120)}") from None
+        finally:
+            _deadline.at = None
+        if self.key and self.key.encode() in body:
+            raise DraftError(f"{where}: the answer from {host} holds your API key; refused "
+                             "(nothing of it is written or shown)")
         try:
             completion = _Completion.model_validate_json(bytes(body))
         except ValidationError:
-            raise DraftError(f"{where}: {_shown(host)} did not answer a chat completion") \
-                from None
+            raise DraftError(f"{where}: {host} did not answer a chat completion") from None
         self.usage.add(completion.usage)
         if not completion.choices:
-            raise DraftError(f"{where}: {_shown(host)} answered no choice")
+            raise DraftError(f"{where}: {host} answered no choice")
         choice = completion.choices[0]
+        if self.key and self.key in (choice.message.content or "") + (choice.message.refusal
+                                                                      or ""):
+            raise DraftError(f"{where}: the answer from {host} holds your API key; refused "
+                             "(nothing of it is written or shown)")
         if choice.message.refusal:
             raise DraftError(f"{where}: the model refused: {_shown(choice.message.refusal)}")
         if choice.finish_reason == "content_filter":

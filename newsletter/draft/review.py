@@ -33,7 +33,7 @@ class Unreviewed:
 def unreviewed(issue_dir: Path, papers: list[str] | None = None
                ) -> tuple[LoadedIssue, list[Unreviewed]]:
     """The issue, and each of its papers (or of ``papers``) with generated fields that
-    still hold text."""
+    still hold text. A paper with problems is not among them (see ``run.left_alone``)."""
     from newsletter.draft.run import _selected
     from newsletter.entries.loading import ISSUE_FILE, has_issue_file, load_issue, unfilled
     from newsletter.entries.problems import display_path
@@ -44,7 +44,8 @@ def unreviewed(issue_dir: Path, papers: list[str] | None = None
     loaded = load_issue(issue_dir)
     found = []
     for item in _selected(loaded, papers):
-        assert item.paper is not None
+        if item.paper is None:
+            continue
         names = [name for name in dict.fromkeys(item.paper.generated)
                  if name in item.source.data and not unfilled(item.source.data[name])]
         if names or item.paper.generated:

@@ -83,6 +83,16 @@ def _selected(loaded: LoadedIssue, wanted: list[str] | None) -> list[LoadedPaper
     return chosen
 
 
+def left_alone(loaded: LoadedIssue) -> list[str]:
+    """A note for each paper file that is not drafted or reviewed: one with problems, and
+    one that is a link out of the publication (never read, never written through)."""
+    notes = [f"{_shown(entry.source.path)}: has problems; fix them first ('newsletter "
+             "check')" for entry in loaded.paper_entries if entry.paper is None]
+    notes += [f"{problem.display_path()}: {problem.message}" for problem in loaded.problems
+              if problem.rule == "outside-publication"]
+    return notes
+
+
 def wanted_fields(style_requires: tuple[str, ...], data: dict[str, Any],
                   only: list[str] | None) -> list[str]:
     """The fields to ask for: those the style needs (or ``only``), empty in ``data``. A
@@ -125,17 +135,21 @@ def plan(issue_dir: Path, papers: list[str] | None = None,
     if loaded.issue_source is None:
         raise NewsletterError(f"{_shown(loaded.issue_path)}: cannot be read; run "
                               "'newsletter check' on it")
+    from newsletter.entries.loading import PUBLICATION_FILE
+
+    unread = [problem for problem in loaded.problems if problem.path.name == PUBLICATION_FILE]
+    if loaded.publication is None and unread:
+        # Never the defaults instead: a [draft] table that does not load must not quietly
+        # become OpenAI's endpoint, four requests at once, two minutes each.
+        raise NewsletterError(f"{unread[0].where()} (fix it first: 'newsletter draft' "
+                              "takes its [draft] table from it)")
     if not loaded.is_draft:
         raise NewsletterError(f"{_shown(loaded.issue_path)}: the issue is published; a "
                               "model drafts only into a draft (status = \"draft\")")
     style, problems = resolve_style(loaded)
     if style is None:
         raise NewsletterError(problems[0].where() if problems else "no house style")
-    notes: list[str] = []
-    for entry in loaded.paper_entries:
-        if entry.paper is None:
-            notes.append(f"{_shown(entry.source.path)}: has problems; fix them first "
-                         "('newsletter check')")
+    notes = left_alone(loaded)
     chosen = []
     for item in _selected(loaded, papers):
         data = item.source.data
@@ -174,6 +188,12 @@ def draft_issue(issue_dir: Path, *, papers: list[str] | None = None,
         messages = validation_messages({"endpoint": chosen_endpoint}, DraftConfig)
         if messages:
             raise UsageError(f"--endpoint: {messages[0]}")
+    if model is not None:
+        from newsletter.entries.validation import validation_messages
+
+        messages = validation_messages({"model": model}, DraftConfig)
+        if messages:  # it is written into each paper's generated_by, and printed
+            raise UsageError(f"--model: {messages[0]}")
     use_model = model or config.model
     if use_model is None:
         raise UsageError("no model named: set model = \"...\" under [draft] in "

@@ -26,38 +26,69 @@ class ChangedMeanwhile(NewsletterError):
 def edit_paper(path: Path, original: str, change: Callable[[dict[str, Any]], None],
                expected: Callable[[dict[str, Any]], dict[str, Any]]) -> str:
     """Apply ``change`` (which edits a tomlkit document in place) to the paper file whose
-    text was ``original``; ``expected`` gives, from the old data, the data the new text
-    must parse to. Returns the new text, once written."""
+    text was ``original`` (as the loader decoded it: no byte-order mark, line ends as they
+    are); ``expected`` gives, from the old data, the data the new text must parse to.
+    Returns the new text, once written (with the file's byte-order mark and line ends)."""
     import tomlkit
 
     from newsletter.entries.models import Paper
+    from newsletter.entries.tomlfile import MAX_FILE_BYTES, read_bytes
     from newsletter.entries.validation import validation_messages
     from newsletter.write.atomic import write_atomic
 
-    document = tomlkit.parse(original)
-    change(document)
-    text = tomlkit.dumps(document)
-    old = tomllib.loads(original)
+    shown = _shown(path)
     try:
+        document = tomlkit.parse(original)
+        change(document)
+        text = tomlkit.dumps(document)
+    except Exception as exc:  # tomlkit refusing what the loader took: refuse the edit
+        raise WriteError(f"{shown}: cannot be edited in place ({type(exc).__name__}); not "
+                         "written") from None
+    if "\r\n" in original and "\n" not in original.replace("\r\n", ""):
+        text = text.replace("\r\n", "\n").replace("\n", "\r\n")  # the file's line ends
+    try:
+        old = tomllib.loads(original)
         new = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # newsletter's own bug if it happens: refuse
-        raise WriteError(f"{path}: the edited file would not be TOML ({exc}); not written") \
+        raise WriteError(f"{shown}: the edited file would not be TOML ({exc}); not written") \
             from None
     if new != expected(old):
-        raise WriteError(f"{path}: the edited file would not hold what was meant; not "
+        raise WriteError(f"{shown}: the edited file would not hold what was meant; not "
                          "written")
     messages = validation_messages(new, Paper)
     if messages:
-        raise NewsletterError(f"{path}: the edited paper would not be valid: {messages[0]}")
+        raise NewsletterError(f"{shown}: the edited paper would not be valid: {messages[0]}")
+    raw, problem = read_bytes(path)  # read as the loader reads: a link out, a FIFO refused
+    if raw is None:
+        raise WriteError(f"{shown}: cannot read it again: "
+                         f"{problem.message if problem else 'unreadable'}")
+    bom = _BOM if raw.startswith(_BOM) else b""
     try:
-        current = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise WriteError(f"{path}: cannot read it again: {exc.strerror or exc}") from exc
+        current = raw.removeprefix(bom).decode("utf-8")
+    except UnicodeDecodeError:
+        current = None
     if current != original:
-        raise ChangedMeanwhile(f"{path}: changed on disk meanwhile; not overwritten (run "
+        raise ChangedMeanwhile(f"{shown}: changed on disk meanwhile; not overwritten (run "
                                "again)")
-    write_atomic(path, text)
+    try:
+        size = len(bom) + len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise NewsletterError(f"{shown}: the edited paper would hold text that is not "
+                              "UTF-8; not written") from None
+    if size > MAX_FILE_BYTES:
+        raise NewsletterError(f"{shown}: the edited paper would be {size:,} bytes, more than "
+                              f"an entry may be ({MAX_FILE_BYTES:,}); not written")
+    write_atomic(path, bom + text.encode("utf-8"))
     return text
+
+
+_BOM = "\ufeff".encode()
+
+
+def _shown(path: Path) -> str:
+    from newsletter.entries.problems import display_path
+
+    return display_path(path)
 
 
 def add_fields(values: dict[str, Any]) -> Callable[[Any], None]:

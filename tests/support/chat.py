@@ -9,8 +9,10 @@ the client's timeout. Every request body is kept, for tests that read what was a
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,3 +107,108 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def completion(content: str) -> bytes:
+    """A whole chat completion whose message content is ``content``, as JSON bytes."""
+    return json.dumps({
+        "id": "chatcmpl-raw", "object": "chat.completion", "created": 1767225600,
+        "model": "stand-in", "choices": [{"index": 0, "finish_reason": "stop", "message": {
+            "role": "assistant", "content": content}}]}).encode()
+
+
+@dataclass
+class RawServer:
+    """A server on 127.0.0.1 that answers each connection with ``handle(connection,
+    request_head)``, for answers no well-behaved HTTP server sends: a body that never
+    ends, one sent a byte at a time, a connection closed mid-body. Keeps each request's
+    head (the request line and headers), and counts the bytes each answer sent."""
+
+    handle: Callable[[socket.socket, bytes], None]
+    heads: list[bytes] = field(default_factory=list)
+    sent: list[int] = field(default_factory=list)
+    _socket: socket.socket | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def __enter__(self) -> RawServer:
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self._socket.settimeout(0.2)
+        self._stop = threading.Event()
+        thread = threading.Thread(target=self._serve, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        assert self._socket is not None
+        self._socket.close()
+
+    @property
+    def port(self) -> int:
+        assert self._socket is not None
+        return int(self._socket.getsockname()[1])
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def _serve(self) -> None:
+        assert self._socket is not None
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._socket.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=self._one, args=(connection,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _one(self, connection: socket.socket) -> None:
+        with connection:
+            connection.settimeout(5)
+            head = b""
+            try:
+                while b"\r\n\r\n" not in head:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        return
+                    head += chunk
+                head, _, rest = head.partition(b"\r\n\r\n")
+                length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length:")), 0)
+                while len(rest) < length:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        break
+                    rest += chunk
+                self.heads.append(head)
+                counting = _Counting(connection, self._stop)
+                try:
+                    self.handle(counting, head)  # type: ignore[arg-type]
+                finally:
+                    self.sent.append(counting.count)
+            except OSError:  # the client hung up: what it would not read is not sent
+                pass
+
+
+class _Counting:
+    """A socket's sendall, counting what was sent, and stopping once the server stops."""
+
+    def __init__(self, connection: socket.socket, stop: threading.Event) -> None:
+        self.connection = connection
+        self.stop = stop
+        self.count = 0
+
+    def sendall(self, data: bytes) -> None:
+        if self.stop.is_set():
+            raise OSError("the server stopped")
+        self.connection.sendall(data)
+        self.count += len(data)
+
+    def close(self) -> None:
+        self.connection.close()
