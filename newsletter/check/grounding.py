@@ -33,13 +33,14 @@ _UNITS = (r"pp|points?|pts|percentage points?|ms|µs|us|ns|s|sec|seconds?|minute
 # matches only figures, so Python sees few matches; the sign or currency before the number,
 # and that it is not inside a word or another number ('H100', 'v2.5'), are looked at by
 # hand (see ``_scan``). A number with a sign and no unit ('+0.6', '~70,000') is _SIGNED's.
-# The look behind skips, at once, every start that _scan would skip anyway (inside a word
-# or another number): without it, a run of n digits with no unit after them is tried from
+# The look behind (after the first digit, so that the engine still skips to digits at C
+# speed) drops, at once, every start that _scan would skip anyway (inside a word or
+# another number): without it, a run of n digits with no unit after them is tried from
 # each of its digits, each try backtracking over the rest and every unit, which took
 # minutes for a field of 10,000 digits. The number is atomic, (?>...): no shorter part of
 # it is followed by a unit (a digit, ',' or '.' is), so giving digits back finds nothing.
 _FIGURE = re.compile(
-    rf"(?<![\w.,/])(?P<number>(?>{_NUMBER}))"
+    rf"(?P<number>(?>[0-9](?<![\w.,/][0-9])[0-9]*(?:,[0-9]{{3}})*(?:\.[0-9]+)?))"
     rf"(?:(?P<fraction>\s?/\s?\d+)(?:st|nd|rd|th)?(?![\w/])"
     rf"|(?P<percent>\s?%)"
     rf"|(?P<times>\s?[×x])(?![A-Za-z0-9])"
