@@ -337,3 +337,42 @@ def test_the_done_when_as_a_user_runs_it(imported: Path, chat: ChatStandIn) -> N
     assert done.returncode == 0, done.stderr
     assert "sk-test-not-a-secret" not in done.stdout + done.stderr
     assert chat.requests and "headline" in paper(imported)
+
+
+def test_a_local_endpoint_is_no_insecure_link(imported: Path, cli: Cli) -> None:
+    """Plain http to this machine never leaves it: the README's Ollama endpoint passes
+    --strict; a remote http endpoint is still flagged."""
+    toml = imported / "newsletter.toml"
+    text = toml.read_text()
+    toml.write_text(text + 'endpoint = "http://127.0.0.1:11434/v1"\n')
+    checked = cli("check", ".", "--format", "concise")
+    assert "insecure-link" not in checked.stdout, checked.stdout
+    toml.write_text(text + 'endpoint = "http://models.example.com/v1"\n')
+    flagged = cli("check", ".", "--format", "concise")
+    assert "newsletter.toml:7:12: warning: http://models.example.com/v1 is not https" in \
+        flagged.stdout, flagged.stdout
+
+
+def test_a_publication_prompt_for_its_style_is_used_alone(imported: Path, chat: ChatStandIn,
+                                                          cli: Cli) -> None:
+    """templates/<style>/draft-prompt.j2 by itself (no style.toml beside it) overrides the
+    built-in prompt for that style."""
+    own = imported / "templates" / "briefing"
+    own.mkdir(parents=True)
+    (own / "draft-prompt.j2").write_text(
+        "House rules for {{ style.name }}: {% for f in fields %}{{ f.name }} {% endfor %}\n",
+        encoding="utf-8")
+    result = cli("draft", "issues/012", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "House rules for briefing: headline problem solution why_it_matters" in \
+        result.stdout
+    assert "Never invent a figure" not in result.stdout
+    assert "in 1 paper;" in result.stdout
+
+
+def test_a_bad_prompt_hash_says_what_it_must_be(imported: Path, cli: Cli) -> None:
+    path = imported / PAPER
+    path.write_text(path.read_text() + '\n[generated_by]\nmodel = "m"\nprompt = "sha256:00"\n')
+    checked = cli("check", "issues/012", "--format", "concise")
+    assert "generated_by.prompt must be 'sha256:' and 64 hexadecimal digits" in \
+        checked.stdout, checked.stdout

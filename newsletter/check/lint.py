@@ -137,11 +137,20 @@ def _text_checks(loaded: LoadedIssue, out: _Collector) -> None:
             if match:
                 out.add(source, path, "placeholder-text",
                         f"'{match.group(0)}' left in the text; finish it before publishing")
-            link = _HTTP_LINK.search(value)
+            link = next((found for found in _HTTP_LINK.finditer(value)
+                         if not _on_this_machine(found.group(0))), None)
             if link:
                 out.add(source, path, "insecure-link",
                         f"{_shown_link(link.group(0))} is not https; use the https address "
                         "if there is one")
+
+
+def _on_this_machine(link: str) -> bool:
+    """A link to this machine (a local model server, 'http://127.0.0.1:11434/v1'): plain
+    http never leaves it, so there is no https address to use instead."""
+    from newsletter.entries.hosts import is_local
+
+    return is_local(link)
 
 
 _USERINFO = re.compile(r"^(http://)[^/@\s]*@", re.I)

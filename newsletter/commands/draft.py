@@ -58,7 +58,8 @@ def draft(
                     for line in message["content"].splitlines():
                         typer.echo(printable(line))
             typer.echo(f"would draft {sum(len(p.names) for p in report.planned)} fields in "
-                       f"{len(report.planned)} papers; nothing was asked or written")
+                       f"{len(report.planned)} paper{'s' if len(report.planned) != 1 else ''}"
+                       "; nothing was asked or written")
             return
         for path, names in report.written.items():
             typer.echo(f"drafted {display_path(path)}: {', '.join(names)}")

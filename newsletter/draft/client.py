@@ -24,7 +24,6 @@ a server that sends a byte a second would otherwise keep a run waiting for days.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import threading
@@ -37,6 +36,7 @@ from urllib.parse import urlsplit
 import httpx2  # the openai package's HTTP client: only 'newsletter draft' imports this module
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from newsletter.entries.hosts import is_local
 from newsletter.errors import NewsletterError
 
 if TYPE_CHECKING:
@@ -196,17 +196,6 @@ class Usage:
         if usage is not None:
             self.prompt += max(0, usage.prompt_tokens)
             self.completion += max(0, usage.completion_tokens)
-
-
-def is_local(endpoint: str) -> bool:
-    """Whether ``endpoint`` is on this machine (a local model server)."""
-    host = (urlsplit(endpoint).hostname or "").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def key_for(endpoint: str, *, endpoint_chosen: bool) -> str | None:

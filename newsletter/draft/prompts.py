@@ -101,7 +101,13 @@ def _instructions(style: Style, template_dirs: tuple[Path, ...], publication_nam
     from newsletter.render.document import template_environment
     from newsletter.render.sandbox import frozen_view, template_failure
 
-    search_path = [style.folder, *(d / "_base" for d in template_dirs if (d / "_base").is_dir()),
+    # The publication's templates/<style>/ first, even when it holds only the prompt (a
+    # style folder without its style.toml is no style of its own, but its prompt is the
+    # publication's word for that style), then the style's own folder, then the _base ones.
+    own = [d / style.name for d in template_dirs
+           if (d / style.name / PROMPT_TEMPLATE).is_file() and d / style.name != style.folder]
+    search_path = [*own, style.folder,
+                   *(d / "_base" for d in template_dirs if (d / "_base").is_dir()),
                    builtin_templates_dir() / "_base"]
     env = template_environment(tuple(search_path), autoescape=False)
     try:

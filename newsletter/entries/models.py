@@ -295,7 +295,8 @@ def _draftable(value: str) -> str:
 
 DraftedField = Annotated[str, Field(json_schema_extra={"enum": list(DRAFTABLE)}),
                          AfterValidator(_draftable)]
-PromptHash = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+PROMPT_HASH = r"^sha256:[0-9a-f]{64}$"
+PromptHash = Annotated[str, Field(pattern=PROMPT_HASH)]
 
 
 class _Entry(BaseModel):

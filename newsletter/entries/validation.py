@@ -95,11 +95,20 @@ def _message(error: dict[str, Any], key: str, model: type[BaseModel],
     if kind in ("too_short", "string_too_short"):
         return f"{key} must not be empty", "invalid-value"
     if kind == "string_pattern_mismatch":
-        from newsletter.entries.models import HTTP_URL
+        from newsletter.entries import models
 
-        if error.get("ctx", {}).get("pattern") == HTTP_URL:
-            return f"{key} must be an http:// or https:// URL", "invalid-value"
-        return f"{key} must be a single line", "invalid-value"
+        pattern = error.get("ctx", {}).get("pattern")
+        shapes = {
+            models.HTTP_URL: "must be an http:// or https:// URL",
+            models.SINGLE_LINE: "must be a single line",
+            models.ARXIV_ID: "must be an arXiv id as arXiv writes it: '2604.01234v2', "
+                             "'2604.01234' or 'hep-th/9901001'",
+            models.DOI: "must be a DOI in lower case: '10.1145/3712345.3712346'",
+            models.CONTACT: "must be a plain e-mail address: 'editor@example.com'",
+            models.PROMPT_HASH: "must be 'sha256:' and 64 hexadecimal digits",
+        }
+        return f"{key} {shapes.get(pattern, 'is not in the form this field takes')}", \
+            "invalid-value"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         bound = next(iter(error.get("ctx", {}).values()), "")
         word = {"greater_than_equal": "at least", "less_than_equal": "at most",
