@@ -540,3 +540,23 @@ def test_a_noncharacter_is_refused_before_it_reaches_the_feeds(tmp_path: Path) -
     assert_no_crash(result)
     assert "contains the noncharacter U+FFFF; remove it" in result.output
     assert not (tmp_path / "public" / "feed.xml").exists()
+
+
+def test_rendering_in_processes_gives_the_same_bytes(tmp_path: Path) -> None:
+    """--jobs 2 renders the issues in worker processes (eight issues: enough to share);
+    the site is byte for byte what one process makes."""
+    pub = small_site(tmp_path / "pub", tuple(range(1, 9)))
+    one = site_files(built(pub, tmp_path / "one", "--jobs", "1"))
+    two = site_files(built(pub, tmp_path / "two", "--jobs", "2"))
+    assert one == two and len([name for name in one if name.startswith("issues/")]) == 8
+
+
+def test_an_issue_that_does_not_check_stops_a_build_in_processes(tmp_path: Path) -> None:
+    pub = small_site(tmp_path / "pub", tuple(range(1, 9)))
+    path = pub / "issues/005/papers/01-sparse.toml"
+    path.write_text(path.read_text("utf-8").replace("score = 8.2", 'score = "8"'), "utf-8")
+    result = build(pub, "--output", tmp_path / "public", "--jobs", "2")
+    assert result.exit_code == 1
+    assert "issues/005/papers/01-sparse.toml:3:9: error: score must be a number" in \
+        result.output, result.output
+    assert not (tmp_path / "public" / "index.html").exists()

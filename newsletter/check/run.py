@@ -2,15 +2,14 @@
 processes with ``--jobs``), lint across issues, and compare with a git revision.
 
 The rules it applies to one issue are in ``check.issue``; this module owns what a run adds
-around them: the cache, the worker pool and its signals, and the facts compared across issues.
+around them: the cache, the workers (newsletter.processes), and the facts compared across
+issues.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -120,74 +119,10 @@ def _check_all(pending: list[_Pending], jobs: int, publications: Publications,
                progress: Progress | None = None
                ) -> list[tuple[list[Problem], IssueFacts | None, list[str]]]:
     """Serially, or spread over ``jobs`` processes when there is enough work to share."""
-    done: list[tuple[list[Problem], IssueFacts | None, list[str]]] = []
-    if jobs <= 1 or len(pending) < 2 * jobs:
-        for item in pending:
-            done.append(_check_one(item, publications))
-            if progress is not None:
-                progress(len(done), len(pending))
-        return done
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from newsletter.processes import spread
 
-    # fork where there is one: workers start with the models already built.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
-                               initializer=_ignore_interrupts)
-    # Ctrl-C waits while the workers are forked (map submits all work, which starts them),
-    # so none is interrupted before it can ignore it; then it reaches this process.
-    _interrupts(signal.SIG_BLOCK)
-    try:
-        try:
-            chunks = pool.map(_check_one, pending,
-                              chunksize=max(1, len(pending) // (jobs * 4)))
-        finally:
-            _interrupts(signal.SIG_UNBLOCK)
-        for result in chunks:
-            done.append(result)
-            if progress is not None:
-                progress(len(done), len(pending))
-    except BaseException:
-        # Ctrl-C (or a worker's error): drop the queued work instead of waiting for it.
-        # The workers are stopped first and then waited for: shutdown(wait=False) leaves
-        # the pool's manager thread racing interpreter exit on Python 3.11 ("Exception
-        # ignored ... Bad file descriptor", python/cpython#125492).
-        # The manager thread then fails the futures that map() has just cancelled, which
-        # on 3.11 prints a traceback (InvalidStateError, seen in a loaded CI run): that
-        # thread's one error is silenced until it is joined.
-        import threading
-        from concurrent.futures import InvalidStateError
-
-        previous = threading.excepthook
-
-        def quiet(args: threading.ExceptHookArgs) -> None:
-            if not issubclass(args.exc_type, InvalidStateError):
-                previous(args)
-
-        threading.excepthook = quiet
-        try:
-            workers = getattr(pool, "_processes", None) or {}  # private, hence the care
-            for worker in list(workers.values()):
-                with contextlib.suppress(OSError, AttributeError):
-                    worker.terminate()
-            pool.shutdown(wait=True, cancel_futures=True)
-        finally:
-            threading.excepthook = previous
-        raise
-    pool.shutdown()
-    return done
-
-
-def _interrupts(how: int) -> None:
-    if hasattr(signal, "pthread_sigmask"):  # not on Windows, which does not fork
-        signal.pthread_sigmask(how, {signal.SIGINT})
-
-
-def _ignore_interrupts() -> None:
-    """In a worker: Ctrl-C is the main process's to handle. A worker interrupted while
-    holding the result queue's lock would leave every process waiting on it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _interrupts(signal.SIG_UNBLOCK)
+    return spread(_check_one, pending, jobs,
+                  serial=lambda item: _check_one(item, publications), progress=progress)
 
 
 def _other_issues_facts(paths: list[Path], issue_dirs: list[Path], asked: set[str],

@@ -1,5 +1,6 @@
 """``newsletter site``: the publication as a static web archive with full-content feeds."""
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +29,9 @@ def site(
     feed_items: Annotated[int, typer.Option(
         "--feed-items", metavar="N", help="The newest N issues go into each feed, each "
         "with its whole HTML (0: every issue).")] = 20,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", help="Render issues in this many processes (0: one per CPU; the "
+        "default). The output is the same, byte for byte.")] = 0,
 ) -> None:
     """Build the publication's static web archive, with Atom, RSS and JSON feeds that
     carry each issue whole.
@@ -51,10 +55,13 @@ def site(
 
         if feed_items < 0:
             raise UsageError(f"--feed-items must be 0 (every issue) or more, not {feed_items}")
+        if jobs < 0:
+            raise UsageError(f"--jobs must be 0 (one per CPU) or more, not {jobs}")
         try:
             with progress_bar("building the site", show_from=50) as progress:
                 result = build_site(publication, output, drafts=drafts, base_url=base,
-                                    feed_items=feed_items, progress=progress)
+                                    feed_items=feed_items, progress=progress,
+                                    jobs=jobs or os.cpu_count() or 1)
         except SiteProblems as refused:
             for problem in refused.problems:
                 typer.echo(problem.as_text(), err=True)

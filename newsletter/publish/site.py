@@ -445,20 +445,57 @@ def _duplicate_numbers(numbers: dict[int, list[Path]]) -> list[Problem]:
 # ----------------------------------------------------------------------------- the build
 
 
+@dataclass(frozen=True)
+class _Task:
+    """One issue for a worker to load, check and render (everything pickles)."""
+
+    issue_dir: Path
+    drafts: bool
+    page: Any
+
+
+def _render_issue(task: _Task, publications: Publications | None = None
+                  ) -> tuple[list[Problem], bytes | None, IssueSummary | None]:
+    """Load, check and render one issue: its problems (the errors that keep it out, or the
+    warnings it is built with) and, when it is built, its page and summary."""
+    from newsletter.check.issue import check_with_style
+    from newsletter.entries.problems import has_errors
+    from newsletter.render.document import render_document
+
+    loaded = load_issue(task.issue_dir, publications=publications or _worker_publications())
+    if loaded.issue_source is None or (loaded.is_draft and not task.drafts):
+        return (loaded.problems if loaded.issue_source is None else []), None, None
+    found, style = check_with_style(loaded)
+    if has_errors(found) or style is None or loaded.issue is None:
+        return found, None, None
+    if "html" not in style.formats:
+        return [Problem(loaded.issue_path, 1, 1, f"style '{style.name}' has no web page "
+                        "(issue.html.j2), which the site needs", "unknown-style")], None, None
+    page = render_document(loaded, style, "html", site=task.page)
+    return ([p for p in found if p.rule == "incomplete"], page,
+            _summary(loaded, style, page))
+
+
+@cache
+def _worker_publications() -> Publications:
+    """In a worker process of ``--jobs``: one reading of each newsletter.toml."""
+    return Publications()
+
+
 def build_site(root: Path, output: Path, *, drafts: bool = False, base_url: str | None = None,
-               feed_items: int = FEED_ITEMS,
+               feed_items: int = FEED_ITEMS, jobs: int = 1,
                progress: Callable[[int, int], None] | None = None) -> SiteResult:
     """Build (or bring up to date) the site of the publication at ``root`` in ``output``.
 
     Raises SiteProblems when an issue does not check (its problems are what to print),
     UsageError for a wrong argument, WriteError when the output cannot be written.
-    ``progress`` is told (issues done, issues in all) as the issues are read and rendered.
+    ``progress`` is told (issues done, issues in all) as the issues are read and rendered;
+    ``jobs`` processes render the issues the cache cannot answer, when there are enough.
     """
-    from newsletter.check.issue import check_with_style
     from newsletter.entries.problems import has_errors, sort_problems
     from newsletter.entries.tomlfile import read_toml
+    from newsletter.processes import spread
     from newsletter.publish.output import OutputDir
-    from newsletter.render.document import render_document
 
     publications = Publications()
     site = _site(root, base_url, publications)
@@ -482,9 +519,10 @@ def build_site(root: Path, output: Path, *, drafts: bool = False, base_url: str 
     numbers: dict[int, list[Path]] = {}
     issue_page = _site_page(site, 2)
 
-    for done, issue_dir in enumerate(issue_dirs):
-        if progress is not None:
-            progress(done, len(issue_dirs))
+    # First what the cache answers (cheap, in order), then the rest, loaded, checked and
+    # rendered, over ``jobs`` processes when there are enough of them.
+    misses: list[tuple[Path, str | None]] = []
+    for issue_dir in issue_dirs:
         folder = os.path.abspath(issue_dir)
         key = _issue_key(issue_dir, site_key, publications, templates)
         hit = cached.get(folder)
@@ -502,29 +540,26 @@ def build_site(root: Path, output: Path, *, drafts: bool = False, base_url: str 
             source, _ = read_toml(issue_dir / ISSUE_FILE)
             if source is not None and not _status(source):
                 continue
-        loaded = load_issue(issue_dir, publications=publications)
-        if loaded.issue_source is None or (loaded.is_draft and not drafts):
-            if loaded.issue_source is None:
-                problems.extend(loaded.problems)
-            continue
-        found, style = check_with_style(loaded)
-        if has_errors(found) or style is None or loaded.issue is None:
+        misses.append((issue_dir, key))
+
+    def advance(done: int, total: int) -> None:
+        if progress is not None:
+            progress(len(issue_dirs) - total + done, len(issue_dirs))
+
+    tasks = [_Task(issue_dir, drafts, issue_page) for issue_dir, _ in misses]
+    rendered = spread(_render_issue, tasks, jobs,
+                      serial=lambda task: _render_issue(task, publications), progress=advance)
+    for (issue_dir, key), (found, page, summary) in zip(misses, rendered, strict=True):
+        if summary is None or page is None:
             problems.extend(found)
             continue
-        if "html" not in style.formats:
-            problems.append(Problem(loaded.issue_path, 1, 1, f"style '{style.name}' has no "
-                                    "web page (issue.html.j2), which the site needs",
-                                    "unknown-style"))
-            continue
-        result.warnings.extend(p for p in found if p.rule == "incomplete")
-        page = render_document(loaded, style, "html", site=issue_page)
-        summary = _summary(loaded, style, page)
+        result.warnings.extend(found)
         pages[summary.page] = page
         summaries.append(summary)
         numbers.setdefault(summary.number, []).append(issue_dir)
         result.rendered += 1
         if key is not None:
-            keep_cache[folder] = (key, summary)
+            keep_cache[os.path.abspath(issue_dir)] = (key, summary)
     if progress is not None:
         progress(len(issue_dirs), len(issue_dirs))
     problems.extend(_duplicate_numbers(numbers))
