@@ -52,15 +52,15 @@ _SIGNED = re.compile(rf"[~≈±+$€£] ?(?P<number>{_NUMBER})")
 _SIGNS = "~≈±+-−$€£"
 _JOINED = "_.,/"  # before a number, these make it part of something else: 'v2.5', '1/2'
 # In the abstract and notes: every number, with what may scale it.
+# Groups only, in order (findall gives their tuples, no match objects): the number, then
+# a fraction, a magnitude letter or a magnitude word. The look-behind after the first
+# digit, as in _FIGURE.
 _GROUND = re.compile(
-    rf"(?<![\w.])(?P<number>{_NUMBER})(?:(?P<fraction>\s?/\s?\d+)"
-    rf"|\s?(?P<magnitude>[KMBTkmb])(?![A-Za-z])"
-    rf"|\s(?P<word>thousand|million|billion|trillion)\b)?")
+    r"((?>[0-9](?<![\w.][0-9])[0-9]*(?:,[0-9]{3})*(?:\.[0-9]+)?))(?:(\s?/\s?[0-9]+)"
+    r"|\s?([KMBTkmb])(?![A-Za-z])"
+    r"|\s(thousand|million|billion|trillion)\b)?")
 
 
-_GROUND_NUMBER = re.compile(rf"(?<![\w.])({_NUMBER})")
-_GROUND_SCALED = re.compile(r"[0-9]\s?(?:[KMBTkmb](?![A-Za-z])|/|\s(?:thousand|million|"
-                            r"billion|trillion)\b)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +120,11 @@ def _scan(text: str, ground: frozenset[str] | None) -> Iterator[Figure]:
     """The figures of ``text`` (those ``ground`` lacks, when it is given), in order."""
     if _DIGIT.search(text) is None:  # most texts: a C-speed look, nothing more
         return
+    signed = any(sign in text for sign in "~≈±+$€£")
+    if ground is not None and not signed and all(
+            (value := _value(number, fraction, magnitude or word)) is None or value in ground
+            for number, fraction, _, _, magnitude, word, _ in _FIGURE.findall(text)):
+        return  # the common case: every figure grounded, found without a match object
     found: list[tuple[int, int, str]] = []  # start, end, value
     with_units = set()
     for match in _FIGURE.finditer(text):
@@ -138,7 +143,7 @@ def _scan(text: str, ground: frozenset[str] | None) -> Iterator[Figure]:
         value = _value(number, fraction, magnitude or word)
         if value is not None and (ground is None or value not in ground):
             found.append((begin, match.end(), value))
-    if any(sign in text for sign in "~≈±+$€£"):
+    if signed:
         for match in _SIGNED.finditer(text):
             number_at = match.start("number")
             if number_at in with_units:
@@ -162,19 +167,17 @@ def figures(text: str) -> Iterator[Figure]:
 
 def grounds(text: str) -> frozenset[str]:
     """Every value the abstract or notes ``text`` states, each in all the forms that
-    ground it: the bare number, the scaled number, the fraction."""
+    ground it: the bare number, the scaled number, the fraction. One scan."""
     if _DIGIT.search(text) is None:
         return frozenset()
-    found = {_bare(number) for number in _GROUND_NUMBER.findall(text)}
-    if _GROUND_SCALED.search(text):  # a magnitude or a fraction: rarer, looked at fully
-        for match in _GROUND.finditer(text):
-            number, fraction, magnitude, word = match.group("number", "fraction",
-                                                            "magnitude", "word")
-            if fraction:
-                found.add(f"{_bare(number)}/{_bare(fraction.strip('/ '))}")
-            scale = magnitude or word
-            if scale and (value := _value(number, None, scale)) is not None:
-                found.add(value)
+    found: set[str] = set()
+    for number, fraction, magnitude, word in _GROUND.findall(text):
+        bare = _bare(number)
+        found.add(bare)
+        if fraction:
+            found.add(f"{bare}/{_bare(fraction.strip('/ '))}")
+        elif (scale := magnitude or word) and (value := _value(number, None, scale)):
+            found.add(value)
     return frozenset(found)
 
 
