@@ -98,3 +98,28 @@ def browser() -> Iterator[Any]:
         chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def only_this_machine() -> Iterator[None]:
+    """A test that reaches for the internet fails instead of touching it: a module's own
+    guard (``pytestmark = pytest.mark.usefixtures("only_this_machine")``), so it holds
+    even when the suite's (addopts) is overridden (``-o addopts=``)."""
+    import pytest_socket
+
+    pytest_socket.socket_allow_hosts(["127.0.0.1", "::1"])
+    yield
+    pytest_socket.enable_socket()
+
+
+@pytest.fixture
+def local_server() -> Iterator[Any]:
+    """An HTTP server of this test's own on 127.0.0.1, which a test may stop to show that
+    nothing needs it (the session's ``httpserver`` must keep running for the others)."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    if server.is_running():
+        server.stop()

@@ -8,11 +8,9 @@ import os
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import pytest_socket
 from pytest_httpserver import HTTPServer
 
 from tests.support.chat import Answer, ChatStandIn, fixture
@@ -23,20 +21,12 @@ from tests.support.standin import StandIn
 PAPER = "issues/012/papers/01-scaling-test-time-compute-carefully.toml"
 
 
-@pytest.fixture(autouse=True)
-def _only_this_machine() -> Iterator[None]:
-    pytest_socket.socket_allow_hosts(["127.0.0.1", "::1"])
-    yield
-    pytest_socket.enable_socket()
+pytestmark = pytest.mark.usefixtures("only_this_machine")
 
 
 @pytest.fixture
-def server() -> Iterator[HTTPServer]:
-    found = HTTPServer(host="127.0.0.1", port=0)
-    found.start()
-    yield found
-    if found.is_running():
-        found.stop()
+def server(local_server: HTTPServer) -> HTTPServer:
+    return local_server
 
 
 @pytest.fixture

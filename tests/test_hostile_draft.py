@@ -27,7 +27,7 @@ from tests.support.cli import Cli, Result
 from tests.test_draft import PAPER, errors, paper
 
 # The fixtures of tests/test_draft.py: the stand-in server, the imported paper, the CLI.
-_only_this_machine = test_draft._only_this_machine
+pytestmark = pytest.mark.usefixtures("only_this_machine")
 server = test_draft.server
 chat = test_draft.chat
 cli = test_draft.cli

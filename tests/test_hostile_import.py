@@ -15,11 +15,10 @@ import re
 import threading
 import time
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import pytest_socket
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -33,27 +32,20 @@ FEED_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
              "<opensearch:totalResults>{total}</opensearch:totalResults>")
 
 
-@pytest.fixture(autouse=True)
-def _only_this_machine() -> Iterator[None]:
-    pytest_socket.socket_allow_hosts(["127.0.0.1", "::1"])
-    yield
-    pytest_socket.enable_socket()
+pytestmark = pytest.mark.usefixtures("only_this_machine")
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPServer]:
+def server(local_server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> HTTPServer:
     """A server of this test's own standing in for arXiv, Crossref and doi.org."""
-    made = HTTPServer(host="127.0.0.1", port=0)
-    made.start()
+    made = local_server
     base = made.url_for("").rstrip("/")
     monkeypatch.setenv("NEWSLETTER_ARXIV_API", base + ARXIV_PATH)
     monkeypatch.setenv("NEWSLETTER_CROSSREF_API", base)
     monkeypatch.setenv("NEWSLETTER_DOI_RESOLVER", base + "/resolver")
     for name in ("NEWSLETTER_OFFLINE", "NEWSLETTER_CONTACT"):
         monkeypatch.delenv(name, raising=False)
-    yield made
-    if made.is_running():
-        made.stop()
+    return made
 
 
 @pytest.fixture

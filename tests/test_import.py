@@ -9,11 +9,9 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import pytest_socket
 from pytest_httpserver import HTTPServer
 
 from tests.support.cli import ONE_LINE_ERROR, Cli, Result
@@ -23,21 +21,13 @@ from tests.support.standin import FIXTURES, StandIn
 BIB = FIXTURES / "bibtex" / "refs.bib"
 
 
-@pytest.fixture(autouse=True)
-def _only_this_machine() -> Iterator[None]:
-    pytest_socket.socket_allow_hosts(["127.0.0.1", "::1"])
-    yield
-    pytest_socket.enable_socket()
+pytestmark = pytest.mark.usefixtures("only_this_machine")
 
 
 @pytest.fixture
-def httpserver() -> Iterator[HTTPServer]:
-    """A server of this test's own, which a test may stop to show nothing needs it."""
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    if server.is_running():
-        server.stop()
+def httpserver(local_server: HTTPServer) -> HTTPServer:
+    """A server of this test's own (conftest's local_server), which a test may stop."""
+    return local_server
 
 
 @pytest.fixture

@@ -38,13 +38,7 @@ API = "/api/query"
 XML = "application/atom+xml; charset=utf-8"
 
 
-@pytest.fixture(autouse=True)
-def _only_this_machine() -> Iterator[None]:
-    """A test that reaches for the internet fails instead of touching it: this module's own
-    guard, so it holds even when the suite's (addopts) is overridden (``-o addopts=``)."""
-    pytest_socket.socket_allow_hosts(["127.0.0.1", "::1"])
-    yield
-    pytest_socket.enable_socket()
+pytestmark = pytest.mark.usefixtures("only_this_machine")
 
 
 class Sleeps(list[float]):

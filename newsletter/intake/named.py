@@ -29,8 +29,6 @@ def read_named(path: Path, publication: Path | None, limit: int,
                         "not reading it")
     try:
         data = read_regular(path, limit)
-    except IsADirectoryError as exc:  # a folder opens, and only its file object refuses it
-        raise error(f"{path}: is not a regular file") from exc
     except Refused as refused:
         raise error(f"{path}: " + {
             "not-regular": "is not a regular file",

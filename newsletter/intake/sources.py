@@ -170,8 +170,6 @@ def _read(path: Path) -> bytes | None:
     regular file, and files over the size cap."""
     try:
         return read_regular(path, MAX_CACHE_BYTES, follow_links=False)
-    except IsADirectoryError as exc:  # opened, then refused by the file object
-        raise CacheError(f"{path}: is not a regular file") from exc
     except Refused as refused:
         raise CacheError(f"{path}: " + {
             "link": "is a symbolic link; cache files must be files of the publication "

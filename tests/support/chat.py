@@ -95,18 +95,10 @@ def main() -> None:
     standin = ChatStandIn(server)
     if len(sys.argv) > 2:
         standin.script(fixture(sys.argv[2]))
-    server.start()
-    print(f"export NEWSLETTER_DRAFT_ENDPOINT={standin.endpoint}")
-    print("# serving a chat-completions stand-in; Ctrl-C stops", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.stop()
+    from tests.support.standin import serve_until_interrupted
 
-
-if __name__ == "__main__":
-    main()
+    serve_until_interrupted(server, [f"export NEWSLETTER_DRAFT_ENDPOINT={standin.endpoint}",
+                                     "# serving a chat-completions stand-in; Ctrl-C stops"])
 
 
 def completion(content: str) -> bytes:
@@ -212,3 +204,7 @@ class _Counting:
 
     def close(self) -> None:
         self.connection.close()
+
+
+if __name__ == "__main__":
+    main()

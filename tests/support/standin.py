@@ -128,14 +128,20 @@ def main() -> None:
     """``python -m tests.support.standin [PORT]``: the stand-ins on 127.0.0.1, to try
     ``newsletter import`` by hand without the network; prints the variables to set."""
     import sys
-    import time
 
     server = HTTPServer(host="127.0.0.1", port=int(sys.argv[1]) if len(sys.argv) > 1 else 0)
     standin = StandIn(server)
+    serve_until_interrupted(server, [
+        *(f"export {name}={value}" for name, value in standin.environment().items()),
+        "# serving arXiv and Crossref stand-ins; Ctrl-C stops"])
+
+
+def serve_until_interrupted(server: HTTPServer, lines: list[str]) -> None:
+    """Start ``server``, print ``lines`` (what to export), and serve until Ctrl-C."""
+    import time
+
     server.start()
-    for name, value in standin.environment().items():
-        print(f"export {name}={value}")
-    print("# serving arXiv and Crossref stand-ins; Ctrl-C stops", flush=True)
+    print("\n".join(lines), flush=True)
     try:
         while True:
             time.sleep(3600)
