@@ -29,6 +29,7 @@ from newsletter.entries.loading import (
     load_publication,
     name_in_issue,
     outside,
+    outside_check,
     paper_files,
     root_of,
     templates_of,
@@ -54,9 +55,10 @@ def _read_inputs(issue_dir: Path, publication: Path | None, style_override: str 
     contents: dict[str, bytes] = {}
     # None (the issue's own style) and "" (which no style is called) must not share a key.
     inputs = [("--style", b"\0" if style_override is None else style_override.encode())]
-    root = root_of(publication.parent if publication is not None else issue_dir)
+    leads_out = outside_check(root_of(publication.parent if publication is not None
+                                      else issue_dir))
     for name, path in named:
-        if outside(path, root):  # never read; load_issue reports it
+        if leads_out(path):  # never read; load_issue reports it
             return contents, papers, None
         raw, _ = read_bytes(path)
         if raw is None:
@@ -156,8 +158,9 @@ def _other_issues_facts(paths: list[Path], issue_dirs: list[Path], asked: set[st
             if type(number) is not int or type(date) is not dt.date:
                 continue
             papers = []
+            leads_out = outside_check(real_root)
             for path in paper_files(issue_dir):
-                if outside(path, real_root):
+                if leads_out(path):
                     continue
                 paper, _ = read_toml(path)
                 data = paper.data if paper is not None else {}

@@ -38,7 +38,9 @@ def same_text(text: str) -> str:
     """Text that reads the same compares equal: 'Café' composed or not, fullwidth letters,
     zero-width spaces and soft hyphens, case and spacing make no difference."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    visible = "".join(char for char in folded if unicodedata.category(char) != "Cf")
+    # No ASCII character is a format character (Cf): most titles skip the walk.
+    visible = folded if folded.isascii() else "".join(
+        char for char in folded if unicodedata.category(char) != "Cf")
     return " ".join(visible.split())
 
 

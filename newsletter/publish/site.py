@@ -44,6 +44,7 @@ from newsletter.entries.loading import (
     find_publication_file,
     load_issue,
     outside,
+    outside_check,
     paper_files,
     root_of,
     templates_of,
@@ -261,22 +262,12 @@ def _includes(site: _Site) -> list[Path]:
 
 def _hash_files(hasher: Any, paths: Iterable[Path], root: str) -> bool:
     """Feed each file's name and bytes to ``hasher``; False when one cannot be read as an
-    entry is (then nothing is cached: loading reports the file), or leads out of ``root``.
-    A file that is no link, in a folder whose real path is inside ``root``, is inside it:
-    only links pay for resolving the whole path (most of the time of a rebuild, else)."""
-    import stat
-
+    entry is (then nothing is cached: loading reports the file), or leads out of ``root``."""
     from newsletter.entries.tomlfile import read_bytes
 
-    folders: dict[Path, bool] = {}
+    leads_out = outside_check(root)
     for path in paths:
-        if path.parent not in folders:
-            folders[path.parent] = not outside(path.parent, root)
-        try:
-            link = stat.S_ISLNK(os.lstat(path).st_mode)
-        except OSError:
-            return False
-        if not folders[path.parent] or (link and outside(path, root)):
+        if leads_out(path):
             return False
         raw, _ = read_bytes(path)
         if raw is None:
@@ -447,39 +438,65 @@ def _duplicate_numbers(numbers: dict[int, list[Path]]) -> list[Problem]:
 
 @dataclass(frozen=True)
 class _Task:
-    """One issue for a worker to load, check and render (everything pickles)."""
+    """One issue for a worker to load, check and render (everything pickles). With
+    ``site_key``, the worker also makes the issue's cache key (see ``_issue_key``): it
+    reads the files anyway, and the main process need not read them first."""
 
     issue_dir: Path
     drafts: bool
     page: Any
+    site_key: str | None = None
 
 
-def _render_issue(task: _Task, publications: Publications | None = None
-                  ) -> tuple[list[Problem], bytes | None, IssueSummary | None]:
-    """Load, check and render one issue: its problems (the errors that keep it out, or the
-    warnings it is built with) and, when it is built, its page and summary."""
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    """What a worker found: the issue's problems (the errors that keep it out, or the
+    warnings it is built with), its page and summary when it is built, and the key the
+    task asked for."""
+
+    problems: list[Problem]
+    page: bytes | None = None
+    summary: IssueSummary | None = None
+    key: str | None = None
+
+
+def _render_issue(task: _Task, publications: Publications | None = None,
+                  templates: dict[Path | None, str | None] | None = None) -> _Rendered:
+    """Load, check and render one issue."""
     from newsletter.check.issue import check_with_style
     from newsletter.entries.problems import has_errors
     from newsletter.render.document import render_document
 
-    loaded = load_issue(task.issue_dir, publications=publications or _worker_publications())
+    publications = publications or _worker_publications()
+    key = None
+    if task.site_key is not None:
+        key = _issue_key(task.issue_dir, task.site_key, publications,
+                         _worker_templates() if templates is None else templates)
+    loaded = load_issue(task.issue_dir, publications=publications)
     if loaded.issue_source is None or (loaded.is_draft and not task.drafts):
-        return (loaded.problems if loaded.issue_source is None else []), None, None
+        return _Rendered(loaded.problems if loaded.issue_source is None else [])
     found, style = check_with_style(loaded)
     if has_errors(found) or style is None or loaded.issue is None:
-        return found, None, None
+        return _Rendered(found)
     if "html" not in style.formats:
-        return [Problem(loaded.issue_path, 1, 1, f"style '{style.name}' has no web page "
-                        "(issue.html.j2), which the site needs", "unknown-style")], None, None
+        return _Rendered([Problem(loaded.issue_path, 1, 1, f"style '{style.name}' has no web "
+                                  "page (issue.html.j2), which the site needs",
+                                  "unknown-style")])
     page = render_document(loaded, style, "html", site=task.page)
-    return ([p for p in found if p.rule == "incomplete"], page,
-            _summary(loaded, style, page))
+    return _Rendered([p for p in found if p.rule == "incomplete"], page,
+                     _summary(loaded, style, page), key)
 
 
 @cache
 def _worker_publications() -> Publications:
     """In a worker process of ``--jobs``: one reading of each newsletter.toml."""
     return Publications()
+
+
+@cache
+def _worker_templates() -> dict[Path | None, str | None]:
+    """In a worker process: each publication's templates fingerprinted once."""
+    return {}
 
 
 def build_site(root: Path, output: Path, *, drafts: bool = False, base_url: str | None = None,
@@ -520,12 +537,14 @@ def build_site(root: Path, output: Path, *, drafts: bool = False, base_url: str 
     issue_page = _site_page(site, 2)
 
     # First what the cache answers (cheap, in order), then the rest, loaded, checked and
-    # rendered, over ``jobs`` processes when there are enough of them.
+    # rendered, over ``jobs`` processes when there are enough of them. An issue the cache
+    # does not hold at all (every issue of a first build) has its key made by the worker.
     misses: list[tuple[Path, str | None]] = []
     for issue_dir in issue_dirs:
         folder = os.path.abspath(issue_dir)
-        key = _issue_key(issue_dir, site_key, publications, templates)
         hit = cached.get(folder)
+        key = None if hit is None else _issue_key(issue_dir, site_key, publications,
+                                                  templates)
         if key is not None and hit is not None and hit[0] == key:
             summary = hit[1]
             if (not summary.draft or drafts) and out.unchanged(summary.page,
@@ -546,14 +565,17 @@ def build_site(root: Path, output: Path, *, drafts: bool = False, base_url: str 
         if progress is not None:
             progress(len(issue_dirs) - total + done, len(issue_dirs))
 
-    tasks = [_Task(issue_dir, drafts, issue_page) for issue_dir, _ in misses]
-    rendered = spread(_render_issue, tasks, jobs,
-                      serial=lambda task: _render_issue(task, publications), progress=advance)
-    for (issue_dir, key), (found, page, summary) in zip(misses, rendered, strict=True):
+    tasks = [_Task(issue_dir, drafts, issue_page,
+                   site_key if cached.get(os.path.abspath(issue_dir)) is None else None)
+             for issue_dir, _ in misses]
+    rendered = spread(_render_issue, tasks, jobs, progress=advance,
+                      serial=lambda task: _render_issue(task, publications, templates))
+    for (issue_dir, known_key), done in zip(misses, rendered, strict=True):
+        summary, page, key = done.summary, done.page, done.key or known_key
         if summary is None or page is None:
-            problems.extend(found)
+            problems.extend(done.problems)
             continue
-        result.warnings.extend(found)
+        result.warnings.extend(done.problems)
         pages[summary.page] = page
         summaries.append(summary)
         numbers.setdefault(summary.number, []).append(issue_dir)
