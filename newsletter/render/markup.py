@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 # "Lead term: explanation". A lead is short and is not itself a sentence.
 _LEAD_MAX = 80
 _LEAD_WORDS = 10
-_LEAD = re.compile(rf"^(?P<lead>[^:\n]{{1,{_LEAD_MAX}}}?):(?:\s+(?P<rest>.*)|$)", re.S)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“‘(*_\[])")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
 _MD_LINE_START = re.compile(r"^(\s*)([-+=#>]|\d+[.)])(?=\s|$)", re.M)
@@ -27,15 +26,23 @@ _RAW_HTML_START = re.compile(r"(?<!\\)((?:\\\\)*)<(?=[A-Za-z/!?])")
 
 
 def split_lead(text: str) -> tuple[str | None, str]:
-    """``"Cost: Reduces..."`` → ``("Cost", "Reduces...")``; no lead → ``(None, text)``."""
-    match = _LEAD.match(text.strip())
-    if match is None:
+    """``"Cost: Reduces..."`` → ``("Cost", "Reduces...")``; no lead → ``(None, text)``.
+
+    The lead is what comes before the first colon (1 to _LEAD_MAX characters, on one
+    line), and a space or the end follows the colon; found with ``str.find``, several
+    times faster than the pattern that says the same (tests/test_fast_paths.py)."""
+    stripped = text.strip()
+    colon = stripped.find(":")
+    if not 1 <= colon <= _LEAD_MAX or "\n" in stripped[:colon]:
         return None, text
-    lead = match.group("lead").strip()
+    after = stripped[colon + 1:colon + 2]
+    if after and not after.isspace():
+        return None, text
+    lead = stripped[:colon].strip()
     if (not lead or len(lead.split()) > _LEAD_WORDS or ". " in lead or "](" in lead
             or "**" in lead or "`" in lead):
         return None, text
-    return lead, (match.group("rest") or "").strip()
+    return lead, stripped[colon + 1:].strip()
 
 
 def split_first_sentence(text: str) -> tuple[str, str]:
