@@ -85,3 +85,32 @@ def test_the_fast_paths_find_what_the_rules_name() -> None:
     assert not safehtml._cmark_reads_alike("[x](JaVaScRiPt:alert(1))")
     assert not safehtml._cmark_reads_alike("javaſcript: folded as the regex engine folds")
     assert not safehtml._cmark_reads_alike("one *single* star and **a double**")
+
+
+# Plain text around one **bold**: letters, digits, spaces and the punctuation that is no
+# Markdown, quotes and non-ASCII letters among them.
+_PLAIN = st.text(st.sampled_from(list("abcXYZ019 ,.;:'\"()?-+#=é€—ß日")),
+                 max_size=12)
+_BOLD = st.text(st.sampled_from(list("abZ09 ,.'\"-é")), min_size=1, max_size=8)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_PLAIN, _BOLD, _PLAIN)
+def test_one_bold_renders_as_the_full_path(before: str, bold: str, after: str) -> None:
+    line = f"{before}**{bold}**{after}"
+    assert safehtml.inline_html(line) == safehtml.parsed_inline_html(line), repr(line)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_PLAIN, max_size=3), _PLAIN, _BOLD, _PLAIN, st.lists(_PLAIN, max_size=3))
+def test_a_paragraph_with_one_bold_renders_as_the_full_path(
+        above: list[str], before: str, bold: str, after: str, below: list[str]) -> None:
+    text = "\n".join([*above, f"{before}**{bold}**{after}", *below])
+    assert safehtml.block_html(text) == safehtml.parsed_block_html(text), repr(text)
+
+
+def test_one_bold_takes_the_short_way() -> None:
+    assert safehtml._one_bold("cuts **latency at p99** by 30%") == \
+        "cuts <strong>latency at p99</strong> by 30%"
+    assert safehtml._one_bold("a ** spaced ** bold") is None
+    assert safehtml._one_bold("**two** and **bolds**") is None
