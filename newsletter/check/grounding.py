@@ -16,51 +16,70 @@ fraction. Looser than a reader, on purpose: a rule that cries wolf is turned off
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from itertools import accumulate, chain
+from typing import TypeVar
 
-_NUMBER = r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?"  # one branch: no backtracking between two
 _MAGNITUDE = {"k": 10**3, "thousand": 10**3, "m": 10**6, "million": 10**6, "b": 10**9,
               "billion": 10**9, "t": 10**12, "trillion": 10**12}
 _UNITS = (r"pp|points?|pts|percentage points?|ms|µs|us|ns|s|sec|seconds?|minutes?|min|"
           r"hours?|h|days?|weeks?|GB|MB|TB|KB|GiB|MiB|TiB|tokens?|steps?|parameters?|params|"
           r"FLOPs?|GPUs?|TPUs?|samples?|examples?|languages?|epochs?|layers?|experts?|"
           r"queries|images?|videos?|hours?")
-# A figure: the number, then a fraction, a percent, a multiplier, a magnitude or a unit.
-# The pattern starts at a digit, which lets the regex engine skip to digits at C speed, and
-# matches only figures, so Python sees few matches; the sign or currency before the number,
-# and that it is not inside a word or another number ('H100', 'v2.5'), are looked at by
-# hand (see ``_scan``). A number with a sign and no unit ('+0.6', '~70,000') is _SIGNED's.
-# The look behind (after the first digit, so that the engine still skips to digits at C
-# speed) drops, at once, every start that _scan would skip anyway (inside a word or
-# another number): without it, a run of n digits with no unit after them is tried from
-# each of its digits, each try backtracking over the rest and every unit, which took
-# minutes for a field of 10,000 digits. The number is atomic, (?>...): no shorter part of
-# it is followed by a unit (a digit, ',' or '.' is), so giving digits back finds nothing.
-_FIGURE = re.compile(
-    rf"(?P<number>(?>[0-9](?<![\w.,/][0-9])[0-9]*(?:,[0-9]{{3}})*(?:\.[0-9]+)?))"
-    rf"(?:(?P<fraction>\s?/\s?\d+)(?:st|nd|rd|th)?(?![\w/])"
-    rf"|(?P<percent>\s?%)"
-    rf"|(?P<times>\s?[×x])(?![A-Za-z0-9])"
-    rf"|\s?(?P<magnitude>[KMBT])(?![A-Za-z0-9])"
-    rf"|\s(?P<word>thousand|million|billion|trillion)\b"
-    rf"|\s?(?P<unit>{_UNITS})\b)")
-# '-3' alone is a range's end as often as not: a minus needs a unit to be a figure.
-_SIGNED = re.compile(rf"[~≈±+$€£] ?(?P<number>{_NUMBER})")
+
+# Each pattern is written once, with '#' for a digit, and compiled twice: with [0-9] to run
+# over a text, and with '0' to run over its *shape*, the text with every ASCII digit made
+# '0' (see ``_shape``). Nothing the patterns look at tells a digit from '0' (\w, \b, \s,
+# \d, [A-Za-z0-9] treat them alike; no unit holds a digit), so the second finds in the
+# shape exactly what the first finds in the text, at the same places. It finds it faster
+# where digits are few, as in most prose: a pattern that starts with one literal character
+# is searched for by the regex engine's loop for that character, several times faster than
+# testing each character against [0-9]; but the digits must then be read from the text.
+#
+# A number: not inside a word or another number ('H100', 'v2.5'), looked at after the
+# first digit so that the engine still skips to digits. Possessive throughout: no shorter
+# part of a number is followed by a unit (a digit, ',' or '.' is), so giving back digits
+# finds nothing, and without it a run of n digits with no unit after them would be tried n
+# ways, each backtracking over every unit (minutes for a field of 10,000 digits).
+_REST = r"#*+(?:,###)*+(?:\.#++)?+"  # the number after its first digit
+# What makes a number a figure: a fraction, a percent, a multiplier, a magnitude or a unit.
+_SUFFIX = (rf"(?:\s?+/\s?+\d++(?:st|nd|rd|th)?+(?![\w/])|\s?+%|\s?+[×x](?![A-Za-z0-9])"
+           rf"|\s?+[KMBT](?![A-Za-z0-9])|\s(?:thousand|million|billion|trillion)\b"
+           rf"|\s?+(?:{_UNITS})\b)")
+
+
+def _compiled(template: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """``template`` for a text and for its shape."""
+    return re.compile(template.replace("#", "[0-9]")), re.compile(template.replace("#", "0"))
+
+
+# A figure, or a number just after a sign or currency with no unit ('+0.6', '~70,000'),
+# which is a figure when the sign is one (see ``_sign_before``). One group, the whole
+# match, for ``_matched``.
+_FIGURE, _FIGURE_IN_SHAPE = _compiled(
+    rf"(#(?<![\w.,/]#)(?:{_REST}{_SUFFIX}|(?:(?<=[~≈±+$€£]#)|(?<=[~≈±+$€£] #)){_REST}))")
+# A figure as written, in parts: its number, then a fraction, a magnitude letter or word.
+# Only for what _FIGURE matched, so no look-around: which part follows is plain from it.
+_FIGURE_PARTS = re.compile(
+    r"([0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?)(?:(\s?/\s?\d+)(?:st|nd|rd|th)?|\s?([KMBT])"
+    r"|\s(thousand|million|billion|trillion)|\D.*)?", re.DOTALL)
+# In the abstract and notes: every number, with what may scale it (',' or '/' before a
+# number does not hide it here: '1,5' grounds the 5 and 'a/55' the 55).
+_GROUND, _GROUND_IN_SHAPE = _compiled(
+    r"(#(?<![\w.]#)#*+(?:,###)*+(?:\.#++)?+"
+    r"(?:\s?+/\s?+#++|\s?+[KMBTkmb](?![A-Za-z])|\s(?:thousand|million|billion|trillion)\b)?+)")
+_GROUND_PARTS = re.compile(
+    r"([0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?)(?:(\s?/\s?[0-9]+)|\s?([KMBTkmb])"
+    r"|\s(thousand|million|billion|trillion))?")
 _SIGNS = "~≈±+-−$€£"
 _JOINED = "_.,/"  # before a number, these make it part of something else: 'v2.5', '1/2'
-# In the abstract and notes: every number, with what may scale it.
-# Groups only, in order (findall gives their tuples, no match objects): the number, then
-# a fraction, a magnitude letter or a magnitude word. The look-behind after the first
-# digit, as in _FIGURE.
-_GROUND = re.compile(
-    r"((?>[0-9](?<![\w.][0-9])[0-9]*(?:,[0-9]{3})*(?:\.[0-9]+)?))(?:(\s?/\s?[0-9]+)"
-    r"|\s?([KMBTkmb])(?![A-Za-z])"
-    r"|\s(thousand|million|billion|trillion)\b)?")
-
-
+_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+# Past one digit in this many characters, a text is scanned as it is, not through its shape:
+# reading each match out of the text then costs more than the slower search saves.
+_DENSE = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +90,25 @@ class Figure:
     value: str  # canonical: '70000', '1.5', '30000000000', a fraction as '1/55'
 
 
-_DIGIT = re.compile(r"[0-9]")
+def _shape(text: str) -> str:
+    """``text`` with every ASCII digit a '0', at the same offsets."""
+    if text.isascii():  # most texts: three passes in C over the bytes
+        return text.encode("ascii").translate(_ZEROS).decode("ascii")
+    for digit in "123456789":
+        text = text.replace(digit, "0")
+    return text
+
+
+def _matched(pattern: re.Pattern[str], in_shape: re.Pattern[str], text: str) -> list[str]:
+    """Every match of ``pattern`` in ``text`` (a pattern of one group, the whole match),
+    found by ``in_shape`` in the text's shape unless the text is dense with digits."""
+    shape = _shape(text)
+    if shape.count("0") * _DENSE > len(text):
+        return pattern.findall(text)
+    # No Python code runs per match: the pieces split gives tile the shape, so their
+    # running lengths are where each match starts and ends in the text.
+    ends = list(accumulate(map(len, in_shape.split(shape))))
+    return list(map(text.__getitem__, map(slice, ends[0::2], ends[1::2])))
 
 
 @lru_cache(maxsize=65536)
@@ -84,9 +121,8 @@ def _bare(token: str) -> str:
     return "0" + text if not text or text.startswith(".") else text
 
 
-@lru_cache(maxsize=8192)
 def _value(number: str, fraction: str | None, scale: str | None) -> str | None:
-    """A figure's value from its parts (cached: the same figures recur across papers)."""
+    """A figure's value from its parts."""
     bare = _bare(number)
     if fraction:
         return f"{bare}/{_bare(fraction.strip('/ '))}"
@@ -97,6 +133,47 @@ def _value(number: str, fraction: str | None, scale: str | None) -> str | None:
             return None
         return _bare(format(scaled, "f"))
     return bare
+
+
+_V = TypeVar("_V")
+
+
+class _Cache(dict[str, _V]):
+    """What a figure or a ground as written stands for, computed once: the same ones recur
+    across papers. Emptied when full, so that a long run's ever new ones do not pile up."""
+
+    def __init__(self, compute: Callable[[str], _V]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, raw: str) -> _V:
+        if len(self) >= 65536:
+            self.clear()
+        value = self[raw] = self.compute(raw)
+        return value
+
+
+def _figure_value(raw: str) -> str | None:
+    parts = _FIGURE_PARTS.fullmatch(raw)
+    assert parts is not None  # raw is what _FIGURE matched
+    number, fraction, magnitude, word = parts.groups()
+    return _value(number, fraction, magnitude or word)
+
+
+def _ground_values(raw: str) -> tuple[str, ...]:
+    parts = _GROUND_PARTS.fullmatch(raw)
+    assert parts is not None  # raw is what _GROUND matched
+    number, fraction, magnitude, word = parts.groups()
+    bare = _bare(number)
+    if fraction:
+        return bare, f"{bare}/{_bare(fraction.strip('/ '))}"
+    if (scale := magnitude or word) and (value := _value(number, None, scale)):
+        return bare, value
+    return (bare,)
+
+
+_FIGURE_VALUES = _Cache(_figure_value)
+_GROUND_VALUES = _Cache(_ground_values)
 
 
 def _sign_before(text: str, start: int) -> tuple[str | None, int]:
@@ -118,46 +195,20 @@ def _sign_before(text: str, start: int) -> tuple[str | None, int]:
 
 def _scan(text: str, ground: frozenset[str] | None) -> Iterator[Figure]:
     """The figures of ``text`` (those ``ground`` lacks, when it is given), in order."""
-    if _DIGIT.search(text) is None:  # most texts: a C-speed look, nothing more
-        return
-    signed = any(sign in text for sign in "~≈±+$€£")
-    if ground is not None and not signed and all(
-            (value := _value(number, fraction, magnitude or word)) is None or value in ground
-            for number, fraction, _, _, magnitude, word, _ in _FIGURE.findall(text)):
-        return  # the common case: every figure grounded, found without a match object
-    found: list[tuple[int, int, str]] = []  # start, end, value
-    with_units = set()
     for match in _FIGURE.finditer(text):
-        number_at = match.start()
-        with_units.add(number_at)
-        before = text[number_at - 1] if number_at else "\n"
-        if before == " " or before in _SIGNS:
-            sign, begin = _sign_before(text, number_at)
-            if sign is None:
-                continue
-        elif before.isalnum() or before in _JOINED:
-            continue  # inside a word or another number: 'H100', 'v2.5'
-        else:
-            begin = number_at
-        number, fraction, _, _, magnitude, word, _ = match.groups()
-        value = _value(number, fraction, magnitude or word)
+        number_at, end = match.span()
+        raw = match.group()
+        sign, begin = _sign_before(text, number_at)
+        if sign is None:
+            continue  # inside a word or another number (which _FIGURE already skips)
+        parts = _FIGURE_PARTS.fullmatch(raw)
+        assert parts is not None  # raw is what _FIGURE matched
+        if parts.end(1) == len(raw) and (not sign or sign in "-−"):
+            continue  # no unit, and no sign to make it a figure: 'GPT-4', 'a+5'
+        value = _FIGURE_VALUES[raw]
         if value is not None and (ground is None or value not in ground):
-            found.append((begin, match.end(), value))
-    if signed:
-        for match in _SIGNED.finditer(text):
-            number_at = match.start("number")
-            if number_at in with_units:
-                continue  # a figure with its unit, found above
-            sign, begin = _sign_before(text, number_at)
-            if not sign or sign in "-−":
-                continue
-            value = _bare(match.group("number"))
-            if ground is None or value not in ground:
-                found.append((begin, match.end(), value))
-        found.sort()
-    for begin, end, value in found:
-        raw = text[begin:end].strip()
-        yield Figure(" ".join(raw.split()), raw, begin, value)
+            written = text[begin:end].strip()
+            yield Figure(" ".join(written.split()), written, begin, value)
 
 
 def figures(text: str) -> Iterator[Figure]:
@@ -168,19 +219,26 @@ def figures(text: str) -> Iterator[Figure]:
 def grounds(text: str) -> frozenset[str]:
     """Every value the abstract or notes ``text`` states, each in all the forms that
     ground it: the bare number, the scaled number, the fraction. One scan."""
-    if _DIGIT.search(text) is None:
-        return frozenset()
-    found: set[str] = set()
-    for number, fraction, magnitude, word in _GROUND.findall(text):
-        bare = _bare(number)
-        found.add(bare)
-        if fraction:
-            found.add(f"{bare}/{_bare(fraction.strip('/ '))}")
-        elif (scale := magnitude or word) and (value := _value(number, None, scale)):
-            found.add(value)
-    return frozenset(found)
+    return frozenset(chain.from_iterable(
+        map(_GROUND_VALUES.__getitem__, _matched(_GROUND, _GROUND_IN_SHAPE, text))))
 
 
 def ungrounded(text: str, ground: frozenset[str]) -> Iterator[Figure]:
     """The figures of ``text`` whose value ``ground`` lacks."""
+    if ground.issuperset(map(_FIGURE_VALUES.__getitem__,
+                             _matched(_FIGURE, _FIGURE_IN_SHAPE, text))):
+        return iter(())
     return _scan(text, ground)
+
+
+def ungrounded_by(text: str, evidence: str) -> list[Figure]:
+    """The figures of ``text`` whose value the abstract or notes ``evidence`` lacks: the same
+    as ``ungrounded(text, grounds(evidence))``, but ``evidence`` is scanned only when ``text``
+    states a figure."""
+    stated = _matched(_FIGURE, _FIGURE_IN_SHAPE, text)
+    if not stated:
+        return []
+    ground = grounds(evidence)
+    if ground.issuperset(map(_FIGURE_VALUES.__getitem__, stated)):
+        return []
+    return list(_scan(text, ground))
