@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from newsletter.check.grounding import figures, grounds, ungrounded
+from newsletter.check import grounding, lint
+from newsletter.check.grounding import figures, grounds, ungrounded, ungrounded_by
 from tests.support.cli import PROBLEM, Cli
 
 
@@ -117,3 +122,51 @@ def test_the_rule_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         'name = "X"\nstyle = "briefing"\n\n[check.rules]\nungrounded-number = "off"\n')
     monkeypatch.chdir(root)
     assert "ungrounded" not in Cli()("check", "issues/001").stdout
+
+
+# ------------------------------------------------------------------ the fast paths
+
+# What the patterns turn on: digits in every grouping, each unit, sign and scale, the
+# characters that hide a number ('v2.5', 'H100', '1/2') and the spaces \s and ' ' disagree on.
+_PIECES = ["0", "1", "7", "38", "70,000", "1,00", "1.82", "1.50", "007", "2.3.4", "9" * 12,
+           "٣", "²", " ", "  ", "\n", "\t", "\0", "\x1c", "\u00a0", "\u2009", "%", "x", "×",
+           "X", "K", "M", "B", "T", "k", "b", "/", "/ ", "th", "st", " billion", " thousand",
+           " ms", "ms", " s", " sec", " points", " tokens", " GB", " min", "+", "~", "≈", "±",
+           "$", "US$", "€", "£", "-", "−", ",", ".", "_", "a", "v", "H", "é", "GPT-", "(", ")"]
+_TEXT = st.lists(st.sampled_from(_PIECES), max_size=30).map("".join)
+
+
+@settings(max_examples=2000, deadline=None, derandomize=True, database=None)
+@given(_TEXT, _TEXT, st.integers(min_value=0, max_value=5))
+def test_the_fast_paths_find_what_the_full_scan_finds(text: str, other: str, drop: int) -> None:
+    dense = grounding._DENSE
+    try:
+        for grounding._DENSE in (0, 10**9):  # every text through its shape, then none
+            whole = grounds(text)
+            for ground in (whole, whole - set(sorted(whole)[drop:drop + 1]), grounds(other)):
+                found = [figure for figure in figures(text) if figure.value not in ground]
+                assert list(ungrounded(text, ground)) == found
+            assert ungrounded_by(text, other) == list(ungrounded(text, grounds(other)))
+    finally:
+        grounding._DENSE = dense
+
+
+@settings(max_examples=2000, deadline=None, derandomize=True, database=None)
+@given(_TEXT)
+def test_a_text_and_its_shape_give_the_same_matches(text: str) -> None:
+    for pattern, in_shape in ((grounding._FIGURE, grounding._FIGURE_IN_SHAPE),
+                              (grounding._GROUND, grounding._GROUND_IN_SHAPE)):
+        ends = list(itertools.accumulate(map(len, in_shape.split(grounding._shape(text)))))
+        read = [text[start:end] for start, end in zip(ends[0::2], ends[1::2], strict=False)]
+        assert read == pattern.findall(text)
+
+
+@pytest.mark.parametrize("data", [
+    {"headline": "75% off", "why_it_matters": ["a 2x gain", "30B tokens"], "score": 7.5},
+    {"key_innovations": ["one", {"label": "Cost", "text": "38%"}, [], ["nested 4x"]]},
+    {"risks": [], "watch_for": [1, "1.82x"], "also_in": [{"issue": 3, "why": "75%"}]},
+    {"title": "10x", "abstract": "10x", "notes": "10x", "extra": {"deep": {"er": "5%"}}},
+])
+def test_the_claims_are_read_as_every_string_of_them(data: dict[str, Any]) -> None:
+    claims = {key: value for key, value in data.items() if key not in lint._NOT_CLAIMS}
+    assert lint._claims(data) == "\0".join(text for _, text in lint._strings(claims))

@@ -46,8 +46,8 @@ _UNITS = (r"pp|points?|pts|percentage points?|ms|µs|us|ns|s|sec|seconds?|minute
 # ways, each backtracking over every unit (minutes for a field of 10,000 digits).
 _REST = r"#*+(?:,###)*+(?:\.#++)?+"  # the number after its first digit
 # What makes a number a figure: a fraction, a percent, a multiplier, a magnitude or a unit.
-_SUFFIX = (rf"(?:\s?+/\s?+\d++(?:st|nd|rd|th)?+(?![\w/])|\s?+%|\s?+[×x](?![A-Za-z0-9])"
-           rf"|\s?+[KMBT](?![A-Za-z0-9])|\s(?:thousand|million|billion|trillion)\b"
+_SUFFIX = (r"(?:\s?+/\s?+\d++(?:st|nd|rd|th)?+(?![\w/])|\s?+%|\s?+[×x](?![A-Za-z0-9])"
+           r"|\s?+[KMBT](?![A-Za-z0-9])|\s(?:thousand|million|billion|trillion)\b"
            rf"|\s?+(?:{_UNITS})\b)")
 
 
@@ -57,8 +57,9 @@ def _compiled(template: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 # A figure, or a number just after a sign or currency with no unit ('+0.6', '~70,000'),
-# which is a figure when the sign is one (see ``_sign_before``). One group, the whole
-# match, for ``_matched``.
+# which is a figure when the sign is one (see ``_sign_before``). '-3' alone is a range's end
+# as often as not: a minus needs a unit to be a figure. One group, the whole match, for
+# ``_matched``.
 _FIGURE, _FIGURE_IN_SHAPE = _compiled(
     rf"(#(?<![\w.,/]#)(?:{_REST}{_SUFFIX}|(?:(?<=[~≈±+$€£]#)|(?<=[~≈±+$€£] #)){_REST}))")
 # A figure as written, in parts: its number, then a fraction, a magnitude letter or word.
@@ -140,16 +141,20 @@ _V = TypeVar("_V")
 
 class _Cache(dict[str, _V]):
     """What a figure or a ground as written stands for, computed once: the same ones recur
-    across papers. Emptied when full, so that a long run's ever new ones do not pile up."""
+    across papers. A dict, not lru_cache, so that a lookup is one C call in ``map``; emptied
+    when full, and blind to what no real figure is as long, so that a hostile file's ever
+    new ones cannot pile up."""
 
     def __init__(self, compute: Callable[[str], _V]) -> None:
         super().__init__()
         self.compute = compute
 
     def __missing__(self, raw: str) -> _V:
-        if len(self) >= 65536:
-            self.clear()
-        value = self[raw] = self.compute(raw)
+        value = self.compute(raw)
+        if len(raw) <= 64:
+            if len(self) >= 65536:
+                self.clear()
+            self[raw] = value
         return value
 
 
@@ -225,6 +230,9 @@ def grounds(text: str) -> frozenset[str]:
 
 def ungrounded(text: str, ground: frozenset[str]) -> Iterator[Figure]:
     """The figures of ``text`` whose value ``ground`` lacks."""
+    # Most texts state only grounded figures, which the values of what _FIGURE matches show
+    # at once (it matches a number after any sign too: only more values to check). The full
+    # scan, with a match object and a look at the sign for each figure, is for the rest.
     if ground.issuperset(map(_FIGURE_VALUES.__getitem__,
                              _matched(_FIGURE, _FIGURE_IN_SHAPE, text))):
         return iter(())
