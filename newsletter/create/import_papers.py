@@ -24,7 +24,7 @@ from newsletter.entries.loading import (
     find_issue_dirs,
     find_publication_file,
     has_issue_file,
-    outside,
+    outside_check,
     paper_files,
     root_of,
 )
@@ -111,13 +111,13 @@ def known_papers(issue_dir: Path, root: Path) -> dict[str, str]:
 
     known: dict[str, str] = {}
     here = Path(issue_dir).resolve()
-    real_root = root_of(root)
+    leads_out = outside_check(root_of(root))
     others = [d for d in find_issue_dirs([root]) if Path(d).resolve() != here]
     for directory in [issue_dir, *others]:
         own = directory is issue_dir
         number = None if own else _issue_number(directory)
         for path in paper_files(directory):
-            if outside(path, real_root):
+            if leads_out(path):
                 continue  # not the publication's: never read
             source, _ = read_toml(path)
             data = source.data if source is not None else {}
