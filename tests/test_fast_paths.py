@@ -114,3 +114,37 @@ def test_one_bold_takes_the_short_way() -> None:
         "cuts <strong>latency at p99</strong> by 30%"
     assert safehtml._one_bold("a ** spaced ** bold") is None
     assert safehtml._one_bold("**two** and **bolds**") is None
+
+
+# One [text](url) in plain text: link texts with spaces, parentheses, quotes, a colon and
+# non-ASCII; destinations of every character the shortcut lets through, upper-case hosts,
+# percent escapes good and bad, and some it must leave to the renderers.
+_LINK_TEXT = st.text(st.sampled_from(list("abXY09 ():;,.'\"-é—日?#+=")), min_size=1,
+                     max_size=10)
+_URL_PART = st.text(st.sampled_from(list("aZ09-._~:/?#@=+,;%")), max_size=12)
+_URL = st.builds(lambda scheme, host, part, escape: f"{scheme}{host}{part}{escape}",
+                 st.sampled_from(["https://", "http://", "HTTPS://", "ftp://", "https:",
+                                  "mailto:"]),
+                 st.sampled_from(["example.org", "Example.ORG", "a.b", "", "xn--e1a.ru", "09",
+                                  "1.2.3.4", "a.0x1", "a--b.org", "-a.org", "a.b-",
+                                  "xn--zz.org", "x.y9", "e.org.", "a..b", "a.b.c-d"]),
+                 _URL_PART, st.sampled_from(["", "%20", "%2F", "%zz", "%", "(", ")", "&x",
+                                             "'", "\"", "*"]))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_PLAIN, _LINK_TEXT, _URL, _PLAIN)
+def test_one_link_renders_as_the_full_path(before: str, text: str, url: str,
+                                           after: str) -> None:
+    line = f"{before}[{text}]({url}){after}"
+    assert safehtml.inline_html(line) == safehtml.parsed_inline_html(line), repr(line)
+
+
+def test_one_link_takes_the_short_way() -> None:
+    assert safehtml._one_link("schedules [error rates](https://example.org/a-1?q=2) by 61%") \
+        == ('schedules <a href="https://example.org/a-1?q=2" rel="noopener noreferrer">'
+            "error rates</a> by 61%")
+    assert safehtml._one_link("[a](javascript:alert(1))") is None
+    assert safehtml._one_link("[a](https://e.org/x) and [b](https://e.org/y)") is None
+    assert safehtml._one_link("[ spaced ](https://e.org/)") is None
+    assert safehtml._one_link("**bold** [a](https://e.org/)") is None
