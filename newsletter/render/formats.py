@@ -302,9 +302,16 @@ class HtmlFormat(TextFormat):
     def __init__(self, language: str = "en") -> None:
         from markupsafe import Markup, escape
 
+        from newsletter.render import safehtml
+
         super().__init__(language)
         self._markup = Markup
         self._escape = escape
+        # Bound once: a page makes some twenty calls a paper, and an import in each was a
+        # tenth of their cost.
+        self._inline_html = safehtml.inline_html
+        self._block_html = safehtml.block_html
+        self._plain_line = safehtml.is_plain_line
 
     @staticmethod
     def _marked(text: str, html: str, *, block: bool = False) -> str:
@@ -317,21 +324,22 @@ class HtmlFormat(TextFormat):
     # The parts, as safe HTML strings.
 
     def _inline(self, text: str) -> str:
-        from newsletter.render.safehtml import inline_html
-
-        return self._marked(text, inline_html(text))
+        return self._marked(text, self._inline_html(text))
 
     def _prose(self, text: str) -> str:
-        from newsletter.render.safehtml import block_html
-
-        return self._marked(text, block_html(text), block=True)
+        return self._marked(text, self._block_html(text), block=True)
 
     def _lead(self, text: str) -> str:
-        lead, rest = split_lead(one_line(text))
+        line = one_line(text)
+        lead, rest = split_lead(line)
         if lead is None:
             return self._inline(text)
-        head = f'<strong class="lead">{self._inline(lead)}:</strong>'
-        return self._marked(text, f"{head} {self._inline(rest)}" if rest else head)
+        if self._plain_line(line):  # then so are its parts, which inline_html keeps as is
+            head = f'<strong class="lead">{lead}:</strong>'
+        else:
+            head = f'<strong class="lead">{self._inline_html(lead)}:</strong>'
+            rest = self._inline_html(rest)
+        return self._marked(text, f"{head} {rest}" if rest else head)
 
     def _claim(self, text: str) -> str:
         if text.lstrip().startswith("**"):
@@ -345,10 +353,13 @@ class HtmlFormat(TextFormat):
 
     def _bullets(self, items: Iterable[Any], lead: bool, claim: bool) -> str:
         parts = ["<ul>"]
+        write = self._claim if claim else self._lead if lead else self._inline
         for item in items:
+            if isinstance(item, str):
+                parts += ("<li>", write(item), "</li>")
+                continue
             text, points = _bullet_parts(item)
-            parts.append("<li>")
-            parts.append(self._claim(text) if claim else self._item(text, lead))
+            parts += ("<li>", write(text))
             if points:
                 parts.append(self._bullets(points, lead, False))
             parts.append("</li>")

@@ -118,6 +118,12 @@ def _one_link(line: str) -> str | None:
     return f'{before}<a href="{url}" rel="noopener noreferrer">{text}</a>{after}'
 
 
+def is_plain_line(line: str) -> bool:
+    """Whether ``inline_html`` gives ``line`` (spaces folded) back as it is: nothing
+    unprintable, no character Markdown or HTML reads."""
+    return line.isprintable() and _MARKUP_CHARS.search(line) is None
+
+
 def inline_html(text: str) -> str:
     """One line of Markdown as inline HTML (no paragraph)."""
     folded = " ".join(text.split())
