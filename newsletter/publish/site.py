@@ -260,9 +260,11 @@ def _includes(site: _Site) -> list[Path]:
 # ----------------------------------------------------------------------------- inputs
 
 
-def _hash_files(hasher: Any, paths: Iterable[Path], root: str) -> bool:
-    """Feed each file's name and bytes to ``hasher``; False when one cannot be read as an
-    entry is (then nothing is cached: loading reports the file), or leads out of ``root``."""
+def _hash_files(hasher: Any, paths: Iterable[Path], root: str,
+                read: dict[str, bytes] | None = None) -> bool:
+    """Feed each file's name and bytes to ``hasher`` (and, with ``read``, keep the bytes
+    there by ``str(path)``); False when one cannot be read as an entry is (then nothing is
+    cached: loading reports the file), or leads out of ``root``."""
     from newsletter.entries.tomlfile import read_bytes
 
     leads_out = outside_check(root)
@@ -273,6 +275,8 @@ def _hash_files(hasher: Any, paths: Iterable[Path], root: str) -> bool:
         if raw is None:
             return False
         hasher.update(os.fsencode(path.name) + b"\0" + len(raw).to_bytes(8, "big") + raw)
+        if read is not None:
+            read[str(path)] = raw
     return True
 
 
@@ -307,9 +311,11 @@ def _templates_fingerprint(publication_file: Path | None) -> str | None:
 
 
 def _issue_key(issue_dir: Path, site_key: str, publications: Publications,
-               templates: dict[Path | None, str | None]) -> str | None:
+               templates: dict[Path | None, str | None],
+               read: dict[str, bytes] | None = None) -> str | None:
     """The hash of everything the issue's page is made from, or None when some file
-    cannot be read (the issue is then loaded, and its problem reported)."""
+    cannot be read (the issue is then loaded, and its problem reported). ``read`` is
+    given the bytes hashed, by ``str(path)``, for loading the issue from."""
     publication = publications.find(issue_dir)
     if publication not in templates:
         templates[publication] = _templates_fingerprint(publication)
@@ -319,8 +325,8 @@ def _issue_key(issue_dir: Path, site_key: str, publications: Publications,
     hasher = hashlib.sha256(f"{site_key}\0{own}\0".encode())
     root = root_of(publication.parent if publication is not None else issue_dir)
     named = ([publication] if publication is not None else []) + [issue_dir / ISSUE_FILE]
-    if not _hash_files(hasher, named, root) or not _hash_files(hasher, paper_files(issue_dir),
-                                                               root):
+    if (not _hash_files(hasher, named, root, read)
+            or not _hash_files(hasher, paper_files(issue_dir), root, read)):
         return None
     return hasher.hexdigest()
 
@@ -469,10 +475,14 @@ def _render_issue(task: _Task, publications: Publications | None = None,
 
     publications = publications or _worker_publications()
     key = None
+    # The files hashed for the key are loaded from the same bytes: read once, and the
+    # page is made from what the key says it is.
+    read: dict[str, bytes] = {}
     if task.site_key is not None:
         key = _issue_key(task.issue_dir, task.site_key, publications,
-                         _worker_templates() if templates is None else templates)
-    loaded = load_issue(task.issue_dir, publications=publications)
+                         _worker_templates() if templates is None else templates, read)
+    loaded = load_issue(task.issue_dir, publications=publications,
+                        contents=read if key is not None else None)
     if loaded.issue_source is None or (loaded.is_draft and not task.drafts):
         return _Rendered(loaded.problems if loaded.issue_source is None else [])
     found, style = check_with_style(loaded)
