@@ -262,7 +262,7 @@ def root_of(folder: Path) -> str:
     return os.path.realpath(folder)
 
 
-def outside(path: Path, root: str) -> bool:
+def outside(path: str | Path, root: str) -> bool:
     """Whether ``path``, its links followed, leads out of ``root``: a paper that is a link
     to ~/.ssh/config or to another repository is not the publication's to read."""
     real = os.path.realpath(path)
@@ -272,20 +272,23 @@ def outside(path: Path, root: str) -> bool:
 def outside_check(root: str) -> Callable[[Path], bool]:
     """``outside(path, root)`` for many files of a few folders: a file that is no link
     leads where its folder does, so only each folder and each link pay for resolving the
-    whole path (a realpath per paper was a tenth of loading an issue)."""
-    folders: dict[Path, bool] = {}
+    whole path (a realpath per paper was a tenth of loading an issue). Folders are known
+    by their names as strings: a Path's parent and hash cost more than the lstat."""
+    folders: dict[str, bool] = {}
 
     def leads_out(path: Path) -> bool:
-        folder = path.parent
-        if folder not in folders:
-            folders[folder] = outside(folder, root)
-        if folders[folder]:
+        name = os.fspath(path)
+        folder = os.path.dirname(name) or os.curdir
+        known = folders.get(folder)
+        if known is None:
+            known = folders[folder] = outside(folder, root)
+        if known:
             return True
         try:
-            link = stat.S_ISLNK(os.lstat(path).st_mode)
+            link = stat.S_ISLNK(os.lstat(name).st_mode)
         except OSError:
             return False  # reading it reports what is wrong
-        return link and outside(path, root)
+        return link and outside(name, root)
 
     return leads_out
 

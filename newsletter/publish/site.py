@@ -312,10 +312,12 @@ def _templates_fingerprint(publication_file: Path | None) -> str | None:
 
 def _issue_key(issue_dir: Path, site_key: str, publications: Publications,
                templates: dict[Path | None, str | None],
-               read: dict[str, bytes] | None = None) -> str | None:
+               read: dict[str, bytes] | None = None,
+               papers: list[Path] | None = None) -> str | None:
     """The hash of everything the issue's page is made from, or None when some file
     cannot be read (the issue is then loaded, and its problem reported). ``read`` is
-    given the bytes hashed, by ``str(path)``, for loading the issue from."""
+    given the bytes hashed, by ``str(path)``, for loading the issue from; ``papers`` are
+    the issue's paper files, when they are already listed."""
     publication = publications.find(issue_dir)
     if publication not in templates:
         templates[publication] = _templates_fingerprint(publication)
@@ -326,7 +328,8 @@ def _issue_key(issue_dir: Path, site_key: str, publications: Publications,
     root = root_of(publication.parent if publication is not None else issue_dir)
     named = ([publication] if publication is not None else []) + [issue_dir / ISSUE_FILE]
     if (not _hash_files(hasher, named, root, read)
-            or not _hash_files(hasher, paper_files(issue_dir), root, read)):
+            or not _hash_files(hasher, paper_files(issue_dir) if papers is None else papers,
+                               root, read)):
         return None
     return hasher.hexdigest()
 
@@ -478,10 +481,12 @@ def _render_issue(task: _Task, publications: Publications | None = None,
     # The files hashed for the key are loaded from the same bytes: read once, and the
     # page is made from what the key says it is.
     read: dict[str, bytes] = {}
+    papers = paper_files(task.issue_dir)
     if task.site_key is not None:
         key = _issue_key(task.issue_dir, task.site_key, publications,
-                         _worker_templates() if templates is None else templates, read)
-    loaded = load_issue(task.issue_dir, publications=publications,
+                         _worker_templates() if templates is None else templates, read,
+                         papers)
+    loaded = load_issue(task.issue_dir, publications=publications, papers=papers,
                         contents=read if key is not None else None)
     if loaded.issue_source is None or (loaded.is_draft and not task.drafts):
         return _Rendered(loaded.problems if loaded.issue_source is None else [])
