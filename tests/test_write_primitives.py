@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from newsletter.errors import WriteError
-from newsletter.write import append, remove
+from newsletter.write import append, atomic, remove
 from newsletter.write.append import AppendOnlyFile, NotRegularFile
 from newsletter.write.remove import NotRemoved, remove_empty_folders, remove_file
 
@@ -236,3 +236,51 @@ def test_no_folder_outside_the_one_named_is_removed(tmp_path: Path) -> None:
     outside.mkdir(parents=True)
     assert remove_empty_folders(outside, up_to=tmp_path / "public") == []
     assert outside.is_dir()
+
+
+# ---------------------------------------------------------------- replace_files (the site)
+
+
+def _pages(tmp_path: Path, count: int) -> list[tuple[Path, bytes]]:
+    files = []
+    for number in range(count):
+        folder = tmp_path / "issues" / str(number)
+        folder.mkdir(parents=True)
+        (folder / "index.html").write_bytes(b"old %d" % number)
+        files.append((folder / "index.html", b"new %d" % number))
+    return files
+
+
+def _leftovers(tmp_path: Path) -> list[str]:
+    return sorted(path.name for path in tmp_path.rglob("*") if atomic.is_temp_name(path.name))
+
+
+@pytest.mark.parametrize("shared_wait", [True, False], ids=["syncfs", "a-fsync-each"])
+def test_every_file_is_replaced_and_no_copy_is_left(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_wait: bool) -> None:
+    if not shared_wait:
+        monkeypatch.setattr(atomic, "_filesystem_sync", lambda: None)
+    files = [*_pages(tmp_path, 5), (tmp_path / "feed.xml", b"<feed/>")]
+    (tmp_path / "issues" / "3" / "index.html").unlink()  # a page new to this build
+    (tmp_path / "issues" / "4" / "index.html").unlink()
+    (tmp_path / "issues" / "4" / "index.html").symlink_to(tmp_path / "feed.xml")
+    atomic.replace_files(files)
+    assert [path.read_bytes() for path, _ in files] == [data for _, data in files]
+    assert not (tmp_path / "issues" / "4" / "index.html").is_symlink()  # replaced, not followed
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("shared_wait", [True, False], ids=["syncfs", "a-fsync-each"])
+def test_a_copy_that_cannot_be_written_changes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_wait: bool) -> None:
+    if not shared_wait:
+        monkeypatch.setattr(atomic, "_filesystem_sync", lambda: None)
+    files = _pages(tmp_path, 6)
+    gone = files[3][0]
+    gone.unlink()
+    gone.parent.rmdir()  # its copy cannot be made: the folder is not there
+    with pytest.raises(WriteError, match="cannot write here"):
+        atomic.replace_files(files)
+    assert [path.read_bytes() for path, _ in files if path != gone] == \
+        [b"old %d" % n for n in range(6) if n != 3]
+    assert _leftovers(tmp_path) == []

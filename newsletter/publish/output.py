@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from newsletter.errors import UsageError, WriteError
-from newsletter.write.atomic import write_atomic
+from newsletter.write.atomic import replace_files, write_atomic
 from newsletter.write.remove import NotRemoved, remove_empty_folders, remove_file
 
 MANIFEST = ".newsletter-site.json"
@@ -53,26 +53,6 @@ def sha256(data: bytes) -> str:
 
 def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
-# Each write waits for its file and its folder to reach the disk (two fsyncs, most of the
-# time of writing 500 pages): a few at once overlap the waits.
-_WRITERS = 4
-
-
-def _write_files(files: list[tuple[str, bytes]]) -> None:
-    """Write each (path, bytes) with ``write_atomic``, a few at once; the first failure, in
-    the order given, is raised once every write has ended."""
-    if len(files) < 2:
-        for where, data in files:
-            write_atomic(Path(where), data)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(_WRITERS) as pool:
-        futures = [pool.submit(write_atomic, Path(where), data) for where, data in files]
-    for future in futures:
-        future.result()
 
 
 class OutputDir:
@@ -204,7 +184,7 @@ class OutputDir:
                         continue
             changed.append((where, data))
             written.append(name)
-        _write_files(changed)
+        replace_files([(Path(where), data) for where, data in changed])
         now = {name: sha256(data) for name, data in files.items()} | dict(kept)
         removed = [name for name in sorted(set(self._manifest) - set(now))
                    if self._remove(name, self._manifest[name])]

@@ -20,7 +20,7 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from newsletter.errors import WriteError
@@ -83,8 +83,9 @@ def remove_stale_temps(directory: Path, older_than: float = STALE_TEMP_SECONDS) 
     return removed
 
 
-def _temp_copy(path: Path, text: str | bytes) -> Path:
-    """A fsynced hidden temporary file beside ``path`` holding ``text``."""
+def _temp_copy(path: Path, text: str | bytes, *, sync: bool = True) -> Path:
+    """A hidden temporary file beside ``path`` holding ``text``, fsynced unless the caller
+    makes it durable itself (``replace_files``)."""
     remove_stale_temps(path.parent)
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX,
@@ -99,7 +100,8 @@ def _temp_copy(path: Path, text: str | bytes) -> Path:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                os.fsync(handle.fileno())
     except BaseException as exc:
         temp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
@@ -274,6 +276,79 @@ def write_atomic(path: Path, text: str | bytes, *, make_parents: bool = False) -
         _remove_folders(made)
         raise
     sync_directory(target.parent)
+
+
+def _filesystem_sync() -> Callable[[int], int] | None:
+    """Linux's syncfs(2), which makes every write to one filesystem durable at once;
+    None where there is none."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        syncfs: Callable[[int], int] = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    return syncfs
+
+
+def _sync_filesystems(folders: Iterable[Path], syncfs: Callable[[int], int]) -> None:
+    """Wait until what was written under ``folders`` is on disk: one syncfs for each
+    filesystem they are on."""
+    import ctypes
+
+    done: set[int] = set()
+    for folder in folders:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            device = os.fstat(fd).st_dev
+            if device not in done:
+                if syncfs(fd) != 0:
+                    code = ctypes.get_errno()
+                    raise OSError(code, os.strerror(code))
+                done.add(device)
+        finally:
+            os.close(fd)
+
+
+def replace_files(files: Sequence[tuple[Path, bytes]]) -> None:
+    """Replace (or create) each path with its bytes, each in one step, for the one kind of
+    name the caller may give: a regular file or a free name (the site's output folder
+    checks that). A link put in the way since is replaced, never followed.
+
+    Every temporary copy is written first: when one cannot be, nothing is replaced and
+    no copy is left. Then each is renamed into place. Where syncfs(2) is, the waits for
+    the disk are shared: the copies reach it together before the renames, the renames
+    together after them; two waits for a build instead of two a file, which were most of
+    the time of writing a site. Elsewhere each copy and each folder is fsynced."""
+    syncfs = _filesystem_sync() if len(files) > 1 else None
+    folders = list(dict.fromkeys(path.parent for path, _ in files))
+    temps: list[Path] = []
+    try:
+        for path, data in files:
+            temps.append(_temp_copy(path, data, sync=syncfs is None))
+        if syncfs is not None:
+            _sync_filesystems(folders, syncfs)
+    except BaseException as exc:
+        for temp in temps:
+            temp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+            raise WriteError(f"{folders[0]}: cannot write: {exc.strerror or exc}; nothing "
+                             "was changed") from exc
+        raise
+    for index, ((path, _), temp) in enumerate(zip(files, temps, strict=True)):
+        try:
+            os.replace(temp, path)
+        except OSError as exc:
+            for left in temps[index:]:
+                left.unlink(missing_ok=True)
+            raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    if syncfs is None:
+        for folder in folders:
+            sync_directory(folder)
+        return
+    with contextlib.suppress(OSError):  # best effort, as sync_directory
+        _sync_filesystems(folders, syncfs)
 
 
 def create_new(path: Path, text: str) -> None:
