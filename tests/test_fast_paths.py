@@ -33,7 +33,8 @@ def _reads_alike(text: str) -> bool:
             or (underscores and _SINGLE_UNDERSCORE.search(text))):
         return False
     if "](" in text:
-        return text.isascii() and text.count("](") == len(safehtml._CMARK_LINK.findall(text))
+        return (text.isascii() and text.count("](") == len(safehtml._CMARK_LINK.findall(text))
+                and not safehtml._CMARK_ODD_AUTHORITY.search(text))
     if not text.isascii():
         return all(c.isascii() or unicodedata.category(c)[0] in "LMNP" for c in text)
     return True
@@ -127,7 +128,8 @@ _URL = st.builds(lambda scheme, host, part, escape: f"{scheme}{host}{part}{escap
                                   "mailto:"]),
                  st.sampled_from(["example.org", "Example.ORG", "a.b", "", "xn--e1a.ru", "09",
                                   "1.2.3.4", "a.0x1", "a--b.org", "-a.org", "a.b-",
-                                  "xn--zz.org", "x.y9", "e.org.", "a..b", "a.b.c-d"]),
+                                  "xn--zz.org", "x.y9", "e.org.", "a..b", "a.b.c-d", "u@h.org",
+                                  "@a", "a::", "a.b:80", "a.b:8a", "u:p@h.org"]),
                  _URL_PART, st.sampled_from(["", "%20", "%2F", "%zz", "%", "(", ")", "&x",
                                              "'", "\"", "*"]))
 

@@ -44,9 +44,9 @@ _UNITS = (r"pp|points?|pts|percentage points?|ms|µs|us|ns|s|sec|seconds?|minute
 # part of a number is followed by a unit (a digit, ',' or '.' is), so giving back digits
 # finds nothing, and without it a run of n digits with no unit after them would be tried n
 # ways, each backtracking over every unit (minutes for a field of 10,000 digits).
-_REST = r"#*+(?:,###)*+(?:\.#++)?+"  # the number after its first digit
+_REST = r"#*+(?>(?:,###)*)(?>(?:\.#++)?)"  # the number after its first digit
 # What makes a number a figure: a fraction, a percent, a multiplier, a magnitude or a unit.
-_SUFFIX = (r"(?:\s?+/\s?+\d++(?:st|nd|rd|th)?+(?![\w/])|\s?+%|\s?+[×x](?![A-Za-z0-9])"
+_SUFFIX = (r"(?:\s?+/\s?+\d++(?>(?:st|nd|rd|th)?)(?![\w/])|\s?+%|\s?+[×x](?![A-Za-z0-9])"
            r"|\s?+[KMBT](?![A-Za-z0-9])|\s(?:thousand|million|billion|trillion)\b"
            rf"|\s?+(?:{_UNITS})\b)")
 
@@ -70,8 +70,8 @@ _FIGURE_PARTS = re.compile(
 # In the abstract and notes: every number, with what may scale it (',' or '/' before a
 # number does not hide it here: '1,5' grounds the 5 and 'a/55' the 55).
 _GROUND, _GROUND_IN_SHAPE = _compiled(
-    r"(#(?<![\w.]#)#*+(?:,###)*+(?:\.#++)?+"
-    r"(?:\s?+/\s?+#++|\s?+[KMBTkmb](?![A-Za-z])|\s(?:thousand|million|billion|trillion)\b)?+)")
+    r"(#(?<![\w.]#)#*+(?>(?:,###)*)(?>(?:\.#++)?)"
+    r"(?>(?:\s?+/\s?+#++|\s?+[KMBTkmb](?![A-Za-z])|\s(?:thousand|million|billion|trillion)\b)?))")
 _GROUND_PARTS = re.compile(
     r"([0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?)(?:(\s?/\s?[0-9]+)|\s?([KMBTkmb])"
     r"|\s(thousand|million|billion|trillion))?")

@@ -247,24 +247,24 @@ def _lexicon() -> _Lexicon:
     """
     import re
 
-    basic = r'"(?!"")(?:[^"\\\n]++|\\[^\n])*+"'
+    basic = r'"(?!"")(?>(?:[^"\\\n]++|\\[^\n])*)"'
     literal = r"'(?!'')[^'\n]*+'"
-    ml_basic = r'"""(?:[^"\\]++|\\[\s\S]|"(?!""))*+"{3,5}'
-    ml_literal = r"'{3}(?:[^']++|'(?!''))*+'{3,5}"
+    ml_basic = r'"""(?>(?:[^"\\]++|\\[\s\S]|"(?!""))*)"{3,5}'
+    ml_literal = r"'{3}(?>(?:[^']++|'(?!''))*)'{3,5}"
     comment = r"#[^\r\n]*+"
     atom = r"""[^.=,\[\]{} \t#\r\n'"][^.=,\[\]{} \t#\r\n]*+"""
     part = rf"(?:{atom}|{basic}|{literal})"
-    key = rf"{part}(?:[ \t]*+\.[ \t]*+{part})*+"
-    blank = rf"(?:[ \t\r\n]++|{comment})*+"
+    key = rf"{part}(?>(?:[ \t]*+\.[ \t]*+{part})*)"
+    blank = rf"(?>(?:[ \t\r\n]++|{comment})*)"
     skipped = f"{atom}|{ml_basic}|{ml_literal}|{basic}|{literal}|{comment}"
 
     # An array with no array or table in it is one level, whatever its length: skipping it
     # whole keeps the scan fast on 'a = [[], [], ...]'. (Not a table: its keys may nest.)
-    flat = rf"(?P<flat>\[(?:[.= \t,\r\n]++|{skipped})*+\]|\{{[ \t]*+\}})"
+    flat = rf"(?P<flat>\[(?>(?:[.= \t,\r\n]++|{skipped})*)\]|\{{[ \t]*+\}})"
 
     def skipping(stops: str, skip_flat: bool) -> re.Pattern[str]:
         quiet = "".join(char for char in ".= \t,\r\n" if char not in stops)
-        return re.compile(rf"(?:[{quiet}]++|{skipped}{'|' + flat if skip_flat else ''})*+"
+        return re.compile(rf"(?>(?:[{quiet}]++|{skipped}{'|' + flat if skip_flat else ''})*)"
                           rf"(?P<stop>[\[\]{{}}\"'{stops}]|\Z)")
 
     return _Lexicon(

@@ -95,11 +95,11 @@ def _one_bold(line: str) -> str | None:
 _URL_CHARS = r"[A-Za-z0-9\-._~:/?#@=+,;]"
 _PLAIN = f"[^{re.escape(MARKUP_CHARACTERS)}]"
 _PLAIN_EDGE = f"[^\\s{re.escape(MARKUP_CHARACTERS)}]"
-_LABEL = r"[A-Za-z0-9]++(?:-[A-Za-z0-9]++)*+"
+_LABEL = r"[A-Za-z0-9]++(?>(?:-[A-Za-z0-9]++)*)"
 _PLAIN_LINK = re.compile(
     rf"\[({_PLAIN_EDGE}(?:{_PLAIN}*{_PLAIN_EDGE})?)\]"
-    rf"\((https?://(?:{_LABEL}\.)*+[A-Za-z][A-Za-z0-9]*+(?:-[A-Za-z0-9]++)*+"
-    rf"(?:[/?#]{_URL_CHARS}*+(?:%[0-9A-Fa-f]{{2}}{_URL_CHARS}*+)*+)?+)\)")
+    rf"\((https?://(?>(?:{_LABEL}\.)*)[A-Za-z][A-Za-z0-9]*+(?>(?:-[A-Za-z0-9]++)*)"
+    rf"(?>(?:[/?#]{_URL_CHARS}*+(?>(?:%[0-9A-Fa-f]{{2}}{_URL_CHARS}*+)*))?))\)")
 
 
 def _one_link(line: str) -> str | None:
@@ -193,6 +193,11 @@ _CMARK_NESTED = re.compile(r"\[[^\]]*\[")
 _CMARK_RISKY_LITERALS = ("![", "]:", "~~", "***", "___")
 _CMARK_RISKY_SCHEME = re.compile(r"(?i:javascript|vbscript|file|data):")
 _CMARK_LINK = re.compile(r"\]\((?:[A-Za-z0-9\-._~:/?#@!$&*+,;=]|%[0-9A-Fa-f]{2})*\)")
+# A destination whose authority markdown-it's URL parser (mdurl) rewrites and cmark keeps
+# ('https://u@host' loses its '@', 'https://host::' a colon, 'mailto:a:b:0' is reordered):
+# anything but a plain host and port after the scheme, an '@' or a second ':' in it.
+_CMARK_ODD_AUTHORITY = re.compile(
+    r"\]\([A-Za-z][A-Za-z0-9+.-]*:(?://)?(?![A-Za-z0-9._~%-]*(?::[0-9]*)?[/?#)])")
 # A line that opens a block markdown-it does not (or nests lists deep): after up to two
 # list markers, a quote, a heading or nothing but marker-like characters; three markers.
 # Four spaces anywhere (indented code, or a continuation the two may indent differently)
@@ -232,7 +237,8 @@ def _cmark_reads_alike(text: str) -> bool:
             or (underscores and text.count("_") > 2 * underscores)):
         return False
     if "](" in text:
-        if not text.isascii() or text.count("](") != len(_CMARK_LINK.findall(text)):
+        if (not text.isascii() or text.count("](") != len(_CMARK_LINK.findall(text))
+                or _CMARK_ODD_AUTHORITY.search(text)):
             return False
     elif not text.isascii():
         return all(char.isascii() or unicodedata.category(char)[0] in "LMNP"
