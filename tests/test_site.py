@@ -560,3 +560,51 @@ def test_an_issue_that_does_not_check_stops_a_build_in_processes(tmp_path: Path)
     assert "issues/005/papers/01-sparse.toml:3:9: error: score must be a number" in \
         result.output, result.output
     assert not (tmp_path / "public" / "index.html").exists()
+
+
+# ----------------------------------------------------------------------------- the stamps
+
+
+def _build_in_process(pub: Path, output: Path) -> None:
+    from newsletter.publish.site import build_site
+
+    build_site(pub, output)
+
+
+def test_a_rebuild_reads_no_file_of_a_settled_issue(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsletter.entries import tomlfile
+    from newsletter.publish import site
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(site, "_SETTLE_NS", 0)  # every file counts as settled at once
+    pub, output = small_site(tmp_path / "pub"), tmp_path / "public"
+    _build_in_process(pub, output)
+    read: list[Path] = []
+    real = tomlfile.read_bytes
+
+    def counted(path: Path, *args: object, **kwargs: object) -> object:
+        read.append(path)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tomlfile, "read_bytes", counted)
+    _build_in_process(pub, output)
+    assert [path for path in read if "issues" in path.parts] == []
+
+
+def test_an_edit_that_keeps_the_size_and_the_time_is_still_seen(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsletter.publish import site
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(site, "_SETTLE_NS", 0)
+    pub, output = small_site(tmp_path / "pub"), tmp_path / "public"
+    _build_in_process(pub, output)
+    paper_file = pub / "issues/002/papers/01-sparse.toml"
+    before = paper_file.stat()
+    text = paper_file.read_text("utf-8")
+    paper_file.write_text(text.replace("Sparse Attention", "Sparse Attenti0n"), "utf-8")
+    os.utime(paper_file, ns=(before.st_atime_ns, before.st_mtime_ns))  # as a tool may
+    assert paper_file.stat().st_size == before.st_size
+    _build_in_process(pub, output)
+    assert "Sparse Attenti0n, part 2" in (output / "issues/2/index.html").read_text("utf-8")

@@ -28,6 +28,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import stat
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -64,7 +66,10 @@ FEED_ITEMS = 20
 # The archive shows the start of each lede, cut at a word near this many characters.
 LEDE_CHARS = 240
 _CACHE_KIND = "newsletter-site-cache"
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
+# A file changed this recently may change again within the same tick of the file system's
+# clock, leaving its times as they were: its issue is not stamped (see _issue_stamp).
+_SETTLE_NS = 3_000_000_000
 _CACHE_MAX = 64 << 20
 
 
@@ -319,9 +324,7 @@ def _issue_key(issue_dir: Path, site_key: str, publications: Publications,
     given the bytes hashed, by ``str(path)``, for loading the issue from; ``papers`` are
     the issue's paper files, when they are already listed."""
     publication = publications.find(issue_dir)
-    if publication not in templates:
-        templates[publication] = _templates_fingerprint(publication)
-    own = templates[publication]
+    own = _own_templates(publication, templates)
     if own is None:
         return None
     hasher = hashlib.sha256(f"{site_key}\0{own}\0".encode())
@@ -334,6 +337,43 @@ def _issue_key(issue_dir: Path, site_key: str, publications: Publications,
     return hasher.hexdigest()
 
 
+def _own_templates(publication: Path | None,
+                   templates: dict[Path | None, str | None]) -> str | None:
+    """The fingerprint of ``publication``'s own templates, made once a run."""
+    if publication not in templates:
+        templates[publication] = _templates_fingerprint(publication)
+    return templates[publication]
+
+
+def _issue_stamp(issue_dir: Path, publications: Publications,
+                 templates: dict[Path | None, str | None], papers: list[Path]) -> str | None:
+    """What the file system says of every file the issue's page is made from (names, and
+    of each its device, inode, size, mode and times), or None when that cannot be
+    trusted: a file that is a link (its target may change while it does not), that cannot
+    be looked at, or that changed less than _SETTLE_NS ago. A rebuild whose stamp is the
+    last build's takes its key without reading a file, as git's index and make do; any
+    write to a file gives it a new ctime, which no one can set."""
+    publication = publications.find(issue_dir)
+    own = _own_templates(publication, templates)  # its templates are read each build
+    if own is None:
+        return None
+    settled = time.time_ns() - _SETTLE_NS
+    hasher = hashlib.sha256(own.encode())
+    for path in ([publication] if publication is not None else []) + [issue_dir / ISSUE_FILE,
+                                                                         *papers]:
+        try:
+            status = os.lstat(path)
+        except OSError:
+            return None
+        if (stat.S_ISLNK(status.st_mode)
+                or max(status.st_mtime_ns, status.st_ctime_ns) > settled):
+            return None
+        hasher.update(os.fsencode(path) + (
+            f"\0{status.st_dev}:{status.st_ino}:{status.st_size}:{status.st_mode}:"
+            f"{status.st_mtime_ns}:{status.st_ctime_ns}\0").encode())
+    return hasher.hexdigest()
+
+
 # ----------------------------------------------------------------------------- the cache
 
 
@@ -343,8 +383,10 @@ def _cache_path(output_real: str) -> Path:
     return Path(base) / "newsletter" / "site" / f"{name}.json"
 
 
-def _read_cache(path: Path, site_key: str) -> dict[str, tuple[str, IssueSummary]]:
-    """issue folder → (its key, its summary) from the last build into this output."""
+def _read_cache(path: Path, site_key: str
+                ) -> dict[str, tuple[str, IssueSummary, str | None]]:
+    """issue folder → (its key, its summary, its stamp) from the last build into this
+    output."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read(_CACHE_MAX + 1)
@@ -358,19 +400,21 @@ def _read_cache(path: Path, site_key: str) -> dict[str, tuple[str, IssueSummary]
     for folder, entry in data["issues"].items():
         if isinstance(entry, dict) and isinstance(entry.get("key"), str):
             summary = IssueSummary.from_json(entry.get("summary"))
+            stamp = entry.get("stamp")
             if summary is not None:
-                found[folder] = (entry["key"], summary)
+                found[folder] = (entry["key"], summary,
+                                 stamp if isinstance(stamp, str) else None)
     return found
 
 
-def _write_cache(path: Path, site_key: str, entries: dict[str, tuple[str, IssueSummary]]
-                 ) -> None:
+def _write_cache(path: Path, site_key: str,
+                 entries: dict[str, tuple[str, IssueSummary, str | None]]) -> None:
     from newsletter.errors import WriteError
     from newsletter.write.atomic import write_atomic
 
     body = {"kind": _CACHE_KIND, "format": _CACHE_FORMAT, "site": site_key,
-            "issues": {folder: {"key": key, "summary": summary.to_json()}
-                       for folder, (key, summary) in sorted(entries.items())}}
+            "issues": {folder: {"key": key, "stamp": stamp, "summary": summary.to_json()}
+                       for folder, (key, summary, stamp) in sorted(entries.items())}}
     # A cache that cannot be kept only makes the next build slower.
     with contextlib.suppress(WriteError):
         write_atomic(path, json.dumps(body, ensure_ascii=False), make_parents=True)
@@ -467,6 +511,7 @@ class _Rendered:
     page: bytes | None = None
     summary: IssueSummary | None = None
     key: str | None = None
+    stamp: str | None = None
 
 
 def _render_issue(task: _Task, publications: Publications | None = None,
@@ -482,10 +527,13 @@ def _render_issue(task: _Task, publications: Publications | None = None,
     # page is made from what the key says it is.
     read: dict[str, bytes] = {}
     papers = paper_files(task.issue_dir)
+    stamp = None
     if task.site_key is not None:
-        key = _issue_key(task.issue_dir, task.site_key, publications,
-                         _worker_templates() if templates is None else templates, read,
-                         papers)
+        # Stamped before the files are read: a change in between leaves a stamp the next
+        # build does not find again, so it reads the files.
+        templates = _worker_templates() if templates is None else templates
+        stamp = _issue_stamp(task.issue_dir, publications, templates, papers)
+        key = _issue_key(task.issue_dir, task.site_key, publications, templates, read, papers)
     loaded = load_issue(task.issue_dir, publications=publications, papers=papers,
                         contents=read if key is not None else None)
     if loaded.issue_source is None or (loaded.is_draft and not task.drafts):
@@ -499,7 +547,7 @@ def _render_issue(task: _Task, publications: Publications | None = None,
                                   "unknown-style")])
     page = render_document(loaded, style, "html", site=task.page)
     return _Rendered([p for p in found if p.rule == "incomplete"], page,
-                     _summary(loaded, style, page), key)
+                     _summary(loaded, style, page), key, stamp)
 
 
 @cache
@@ -547,26 +595,31 @@ def build_site(root: Path, output: Path, *, drafts: bool = False, base_url: str 
     summaries: list[IssueSummary] = []
     pages: dict[str, bytes] = {}
     kept: dict[str, str] = {}
-    keep_cache: dict[str, tuple[str, IssueSummary]] = {}
+    keep_cache: dict[str, tuple[str, IssueSummary, str | None]] = {}
     numbers: dict[int, list[Path]] = {}
     issue_page = _site_page(site, 2)
 
     # First what the cache answers (cheap, in order), then the rest, loaded, checked and
     # rendered, over ``jobs`` processes when there are enough of them. An issue the cache
     # does not hold at all (every issue of a first build) has its key made by the worker.
-    misses: list[tuple[Path, str | None]] = []
+    misses: list[tuple[Path, str | None, str | None]] = []
     for issue_dir in issue_dirs:
         folder = os.path.abspath(issue_dir)
         hit = cached.get(folder)
-        key = None if hit is None else _issue_key(issue_dir, site_key, publications,
-                                                  templates)
+        key = stamp = None
+        if hit is not None:
+            papers = paper_files(issue_dir)
+            stamp = _issue_stamp(issue_dir, publications, templates, papers)
+            # Files stamped as when the key was made are the same files: not read again.
+            key = hit[0] if stamp is not None and stamp == hit[2] else _issue_key(
+                issue_dir, site_key, publications, templates, papers=papers)
         if key is not None and hit is not None and hit[0] == key:
             summary = hit[1]
             if (not summary.draft or drafts) and out.unchanged(summary.page,
                                                                summary.page_digest):
                 summaries.append(summary)
                 kept[summary.page] = summary.page_digest
-                keep_cache[folder] = hit
+                keep_cache[folder] = (key, summary, stamp)
                 numbers.setdefault(summary.number, []).append(issue_dir)
                 continue
         if not drafts:
@@ -574,7 +627,7 @@ def build_site(root: Path, output: Path, *, drafts: bool = False, base_url: str 
             source, _ = read_toml(issue_dir / ISSUE_FILE)
             if source is not None and not _status(source):
                 continue
-        misses.append((issue_dir, key))
+        misses.append((issue_dir, key, stamp))
 
     def advance(done: int, total: int) -> None:
         if progress is not None:
@@ -582,10 +635,10 @@ def build_site(root: Path, output: Path, *, drafts: bool = False, base_url: str 
 
     tasks = [_Task(issue_dir, drafts, issue_page,
                    site_key if cached.get(os.path.abspath(issue_dir)) is None else None)
-             for issue_dir, _ in misses]
+             for issue_dir, _, _ in misses]
     rendered = spread(_render_issue, tasks, jobs, progress=advance,
                       serial=lambda task: _render_issue(task, publications, templates))
-    for (issue_dir, known_key), done in zip(misses, rendered, strict=True):
+    for (issue_dir, known_key, known_stamp), done in zip(misses, rendered, strict=True):
         summary, page, key = done.summary, done.page, done.key or known_key
         if summary is None or page is None:
             problems.extend(done.problems)
@@ -596,7 +649,7 @@ def build_site(root: Path, output: Path, *, drafts: bool = False, base_url: str 
         numbers.setdefault(summary.number, []).append(issue_dir)
         result.rendered += 1
         if key is not None:
-            keep_cache[os.path.abspath(issue_dir)] = (key, summary)
+            keep_cache[os.path.abspath(issue_dir)] = (key, summary, done.stamp or known_stamp)
     if progress is not None:
         progress(len(issue_dirs), len(issue_dirs))
     problems.extend(_duplicate_numbers(numbers))
