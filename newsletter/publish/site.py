@@ -714,7 +714,13 @@ def _site_files(site: _Site, summaries: list[IssueSummary], pages: dict[str, byt
 
     files: dict[str, bytes] = {}
     files["index.html"] = _render_site_page("archive.html.j2", site, 0, issues=summaries)
-    papers = sorted(((title, url, anchor, summary) for summary in summaries
+    from newsletter.render.dates import format_date
+
+    # Each paper with its issue's date, as the datetime attribute and as read, written
+    # once an issue: the page has a row for every paper of every issue.
+    papers = sorted(((title, url, anchor, summary, *when) for summary in summaries
+                     for when in [(summary.date.isoformat(),
+                                   format_date(summary.date, "long", site.language))]
                      for title, url, anchor in summary.papers),
                     key=lambda p: (p[0].casefold(), p[0], -p[3].date.toordinal(),
                                    -p[3].number))
