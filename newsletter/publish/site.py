@@ -673,12 +673,15 @@ def _site_environment() -> Any:
     import jinja2
 
     from newsletter.entries.styles import builtin_templates_dir
+    from newsletter.render.compiled import bytecode_cache, cache_options
 
     top = builtin_templates_dir()
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([top / "_site", top / "_base"]),
+    options: dict[str, Any] = dict(
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
         lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([top / "_site", top / "_base"]),
+        bytecode_cache=bytecode_cache(cache_options(**options)), **options)
 
 
 def _render_site_page(template: str, site: _Site, depth: int, **context: Any) -> bytes:

@@ -74,7 +74,11 @@ def _environment(search_path: tuple[Path, ...], autoescape: bool) -> jinja2.Envi
     )
     builtin = os.path.realpath(builtin_templates_dir()) + os.sep
     if all(os.path.realpath(folder).startswith(builtin) for folder in search_path):
-        return jinja2.Environment(loader=jinja2.FileSystemLoader(search_path), **options)
+        from newsletter.render.compiled import bytecode_cache, cache_options
+
+        return jinja2.Environment(loader=jinja2.FileSystemLoader(search_path),
+                                  bytecode_cache=bytecode_cache(cache_options(**options)),
+                                  **options)
     from newsletter.render.sandbox import TemplateSandbox
 
     return TemplateSandbox(search_path, builtin_templates_dir(), **options)
