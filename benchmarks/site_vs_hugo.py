@@ -153,9 +153,19 @@ TARGETS: list[tuple[str, Callable[[dict[str, report.Row]], report.Verdict]]] = [
 ]
 
 
-def merge(results: Path, rows: list[report.Row]) -> str:
-    """``results``'s text with its site rows and targets replaced by these."""
+SITE_NOTE = "- site rows: "
+
+
+def merge(results: Path, rows: list[report.Row], note: str = "") -> str:
+    """``results``'s text with its site rows and targets replaced by these, and ``note``
+    (when, on what machine) in place of the last one this script left."""
     text = results.read_text(encoding="utf-8") if results.is_file() else ""
+    if note:
+        kept = [line for line in text.splitlines() if not line.startswith(SITE_NOTE)]
+        at = next((i for i, line in enumerate(kept) if line.startswith("- run: ")), None)
+        if at is not None:
+            kept.insert(at + 1, SITE_NOTE + note)
+            text = "\n".join(kept) + "\n"
     table = report.table(rows).splitlines()[2:]
     by_key = {row.key: row for row in rows}
     targets = []
@@ -200,7 +210,12 @@ def main(argv: list[str] | None = None) -> int:
         load = os.getloadavg()[0]
         run.run_all(rows, env, rounds, 1e9, rounds, time.perf_counter() + 3600)
         summary = run.rows_of(rows)
-    text = merge(args.output, summary)
+    import datetime as dt
+
+    note = (f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by benchmarks/site_vs_hugo.py, on "
+            f"nproc {os.cpu_count()}, {run.cpu_model()}; load {load:.2f} before, "
+            f"{os.getloadavg()[0]:.2f} after")
+    text = merge(args.output, summary, note)
     args.output.write_text(text, encoding="utf-8")
     print(report.table(summary))
     print(f"load average {load:.2f} before, {os.getloadavg()[0]:.2f} after; "
