@@ -515,9 +515,12 @@ def test_a_bib_file_of_many_small_latex_fields_is_bounded_in_time(
         text = "".join(f"@article{{k{n}, title = {{" + "{" * 30 + "x" + "}" * 30 + "}}\n"
                        for n in range(10_000))
     (publication / "bomb.bib").write_text(text, encoding="utf-8")
-    started = time.monotonic()
+    # CPU time of this process (the import runs in it): a loaded CI machine took 8.4 s on
+    # the clock for what takes 4.8 s alone; the unbounded decoder took 10 to 40 s of CPU.
+    started, clock = time.process_time(), time.monotonic()
     [line] = refused(cli("import", str(ISSUE), "bomb.bib", "--offline"))
-    assert time.monotonic() - started < 8
+    assert time.process_time() - started < 8
+    assert time.monotonic() - clock < 30
     assert line.startswith("newsletter: error: bomb.bib:")
     assert line.endswith("characters of LaTeX to decode in one file; split it")
     assert papers(publication) == {}
