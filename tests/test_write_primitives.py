@@ -284,3 +284,23 @@ def test_a_copy_that_cannot_be_written_changes_nothing(
     assert [path.read_bytes() for path, _ in files if path != gone] == \
         [b"old %d" % n for n in range(6) if n != 3]
     assert _leftovers(tmp_path) == []
+
+
+def test_a_rename_that_fails_names_its_file_and_leaves_no_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = _pages(tmp_path, 5)
+    real_replace = os.replace
+    done: list[str] = []
+
+    def third_fails(source: str | Path, target: str | Path) -> None:
+        if len(done) == 2:
+            raise OSError(30, "Read-only file system")
+        done.append(str(target))
+        real_replace(source, target)
+
+    monkeypatch.setattr(atomic.os, "replace", third_fails)
+    with pytest.raises(WriteError, match=r"issues/2/index\.html: cannot write: Read-only"):
+        atomic.replace_files(files)
+    assert [path.read_bytes() for path, _ in files] == [b"new 0", b"new 1", b"old 2",
+                                                        b"old 3", b"old 4"]
+    assert _leftovers(tmp_path) == []

@@ -329,12 +329,16 @@ def _issue_key(issue_dir: Path, site_key: str, publications: Publications,
         return None
     hasher = hashlib.sha256(f"{site_key}\0{own}\0".encode())
     root = root_of(publication.parent if publication is not None else issue_dir)
-    named = ([publication] if publication is not None else []) + [issue_dir / ISSUE_FILE]
-    if (not _hash_files(hasher, named, root, read)
-            or not _hash_files(hasher, paper_files(issue_dir) if papers is None else papers,
-                               root, read)):
-        return None
-    return hasher.hexdigest()
+    files = _issue_files(issue_dir, publication,
+                         paper_files(issue_dir) if papers is None else papers)
+    return hasher.hexdigest() if _hash_files(hasher, files, root, read) else None
+
+
+def _issue_files(issue_dir: Path, publication: Path | None, papers: list[Path]) -> list[Path]:
+    """Every file an issue's page is made from but the templates: newsletter.toml,
+    issue.toml, the papers, in that order."""
+    return [*([publication] if publication is not None else []), issue_dir / ISSUE_FILE,
+            *papers]
 
 
 def _own_templates(publication: Path | None,
@@ -359,8 +363,7 @@ def _issue_stamp(issue_dir: Path, publications: Publications,
         return None
     settled = time.time_ns() - _SETTLE_NS
     hasher = hashlib.sha256(own.encode())
-    for path in ([publication] if publication is not None else []) + [issue_dir / ISSUE_FILE,
-                                                                         *papers]:
+    for path in _issue_files(issue_dir, publication, papers):
         try:
             status = os.lstat(path)
         except OSError:

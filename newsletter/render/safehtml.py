@@ -93,11 +93,11 @@ def _one_bold(line: str) -> str | None:
 # no '--'), then only characters neither renderer percent-encodes (no parentheses,
 # quotes, '&' or spaces), each '%' starting an escape.
 _URL_CHARS = r"[A-Za-z0-9\-._~:/?#@=+,;]"
-_PLAIN = f"[^{re.escape(MARKUP_CHARACTERS)}]"
-_PLAIN_EDGE = f"[^\\s{re.escape(MARKUP_CHARACTERS)}]"
+_LINK_TEXT = f"[^{re.escape(MARKUP_CHARACTERS)}]"
+_LINK_TEXT_EDGE = f"[^\\s{re.escape(MARKUP_CHARACTERS)}]"
 _LABEL = r"[A-Za-z0-9]++(?>(?:-[A-Za-z0-9]++)*)"
 _PLAIN_LINK = re.compile(
-    rf"\[({_PLAIN_EDGE}(?:{_PLAIN}*{_PLAIN_EDGE})?)\]"
+    rf"\[({_LINK_TEXT_EDGE}(?:{_LINK_TEXT}*{_LINK_TEXT_EDGE})?)\]"
     rf"\((https?://(?>(?:{_LABEL}\.)*)[A-Za-z][A-Za-z0-9]*+(?>(?:-[A-Za-z0-9]++)*)"
     rf"(?>(?:[/?#]{_URL_CHARS}*+(?>(?:%[0-9A-Fa-f]{{2}}{_URL_CHARS}*+)*))?))\)")
 

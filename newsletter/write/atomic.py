@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import stat
 import sys
@@ -278,6 +279,7 @@ def write_atomic(path: Path, text: str | bytes, *, make_parents: bool = False) -
     sync_directory(target.parent)
 
 
+@functools.cache
 def _filesystem_sync() -> Callable[[int], int] | None:
     """Linux's syncfs(2), which makes every write to one filesystem durable at once;
     None where there is none."""
