@@ -52,7 +52,21 @@ EXHAUSTION = {
     "self-recursive-macro": ("{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",
                              "macros nested more than"),
     "doubling-macro": ("{% macro m(n) %}{% if n %}{{ m(n - 1) }}{{ m(n - 1) }}{% endif %}"
-                       "{% endmacro %}{{ m(60) }}", "steps"),
+                       "{% endmacro %}{{ m(60) }}", "CPU time"),
+    # Few steps, each slow: markdown at a few µs a character (this ran 199 s at 5M steps).
+    "markdown-loop": ("{% for i in range(3000) %}{% for j in range(3000) %}"
+                      "{% set x = f.prose('a **b** [c](https://e.com) d') %}"
+                      "{% endfor %}{% endfor %}", "CPU time"),
+    "date-loop": ("{% for i in range(3000) %}{% for j in range(3000) %}"
+                  "{% set x = f.date(issue.date) %}{% endfor %}{% endfor %}", "CPU time"),
+    "long-markdown": ("{{ f.prose('a **b** [c](https://e.com) ' * 60000) }}",
+                      "prose() is given more than"),
+    "long-markdown-many-times": ("{% set s = 'a **b** [c](https://e.com) ' * 30000 %}"
+                                 "{% for i in range(1000) %}{{ f.prose(s) | length }}"
+                                 "{% endfor %}", "CPU time"),
+    "long-sort": ("{{ ('x' * 2000000) | sort | length }}", "|sort is given more than"),
+    "filter-per-item": ("{% for i in range(3000) %}{% for j in range(3000) %}"
+                        "{% set x = 'a b c' | urlize %}{% endfor %}{% endfor %}", "steps"),
     "nested-loops": ("{% for i in range(100000) %}{% for j in range(100000) %}x"
                      "{% endfor %}{% endfor %}", "steps"),
     "concat-doubling": ("{% set ns = namespace(s='x') %}{% for i in range(64) %}"

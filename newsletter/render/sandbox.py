@@ -11,8 +11,12 @@ read files, or hang the machine:
   that really lie inside its ``templates/`` folder: a symbolic link to ``~/.ssh/id_rsa``
   or ``/dev/zero`` is refused, not included.
 - Work is metered per render: calls, attribute lookups, operators, filters and loop items
-  each cost a step (a ``range`` its length), at most ``MAX_STEPS``; no string, list or
-  output grows past ``MAX_TEXT``; macros nest at most ``MAX_MACRO_DEPTH`` deep.
+  each cost a step (a ``range`` its length, a call or filter a step more per
+  ``CHARS_PER_STEP`` characters it is given), at most ``MAX_STEPS``, and a render stops
+  after ``MAX_SECONDS`` of CPU time, since one step of markdown may cost a thousand of
+  attribute lookups; no string, list or output grows past ``MAX_TEXT``; no format call or
+  slow filter is given more than ``MAX_ARGUMENT`` characters (one call of either runs to its
+  end before the clock is read again); macros nest at most ``MAX_MACRO_DEPTH`` deep.
 
 Every refusal is a ``jinja2.sandbox.SecurityError``, which ``template_failure`` turns into
 one line naming the template file and line.
@@ -26,6 +30,7 @@ import os
 import re
 import string
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
@@ -60,7 +65,12 @@ from newsletter.errors import NewsletterError
 # A 1,000-paper issue takes about 100,000 steps in any built-in style, and its HTML is
 # about 3 million characters: the limits leave room for issues a hundred times larger.
 MAX_STEPS = 10_000_000
+# The same issue renders in under a second: on a slow, loaded machine there is still room.
+MAX_SECONDS = 5.0
 MAX_TEXT = 20_000_000
+MAX_ARGUMENT = 1 << 20  # as an entry file: markdown runs at ~5 µs a character, sort at ~2
+CHARS_PER_STEP = 64
+_CLOCK_EVERY = 1024  # steps between two readings of the clock
 MAX_MACRO_DEPTH = 64
 # Frames an include may add to the stack: each level of {% include %} takes one. Well
 # below Python's recursion limit, so a template that includes itself stops cleanly.
@@ -104,15 +114,29 @@ def _shown(path: Path | str) -> str:
 
 class _Meter:
     """One render's use so far: steps, text stored into containers, macro depth, and the
-    depth of the Python stack it started at (includes nest on it)."""
+    depth of the Python stack it started at (includes nest on it); and when its time is up.
 
-    __slots__ = ("base", "depth", "steps", "stored")
+    ``limit`` is the step count at which ``check`` runs next: the one comparison each step
+    already made against ``MAX_STEPS`` also tells when to read the clock."""
+
+    __slots__ = ("base", "deadline", "depth", "limit", "steps", "stored")
 
     def __init__(self) -> None:
         self.steps = 0
         self.stored = 0
         self.depth = 0
         self.base = _stack_depth()
+        self.deadline = time.thread_time() + MAX_SECONDS
+        self.limit = _CLOCK_EVERY
+
+    def check(self) -> None:
+        if self.steps > MAX_STEPS:
+            raise SecurityError(f"the template takes more than {MAX_STEPS:,} steps; a loop "
+                                "or a recursion that does not end?")
+        if time.thread_time() > self.deadline:
+            raise SecurityError(f"the template takes more than {MAX_SECONDS:g} s of CPU "
+                                "time; a loop or a recursion that does not end?")
+        self.limit = min(self.steps + _CLOCK_EVERY, MAX_STEPS)
 
 
 def _stack_depth(limit: int = 1 << 16) -> int:
@@ -131,9 +155,17 @@ def _charge(steps: int) -> None:
     meter = _METER.get()
     if meter is not None:  # None while compiling: constant folding calls filters
         meter.steps += steps
-        if meter.steps > MAX_STEPS:
-            raise SecurityError(f"the template takes more than {MAX_STEPS:,} steps; a loop "
-                                "or a recursion that does not end?")
+        if meter.steps > meter.limit:
+            meter.check()
+
+
+def _charge_text(size: int, what: str) -> None:
+    """A call or filter given ``size`` characters: a step per ``CHARS_PER_STEP`` of them,
+    so a long text brings the next look at the clock nearer; refused past
+    ``MAX_ARGUMENT``, as one such call is not stopped halfway."""
+    if size > MAX_ARGUMENT:
+        raise SecurityError(f"{what} is given more than {MAX_ARGUMENT:,} characters")
+    _charge(size // CHARS_PER_STEP)
 
 
 def _too_long(what: str) -> SecurityError:
@@ -310,21 +342,34 @@ _STRINGIFYING = frozenset({
     "truncate", "upper", "urlencode", "urlize", "wordcount", "wordwrap", "xmlattr"})
 _AMPLIFYING = frozenset({"batch", "center", "indent", "wordwrap", "replace", "join",
                          "slice", "sum", "tojson"})
+# Filters that run Python code per character or item (or, for sort, per comparison):
+# given at most MAX_ARGUMENT of them, as one call is not stopped halfway.
+_SLOW = frozenset({"dictsort", "groupby", "max", "min", "sort", "title", "truncate",
+                   "unique", "urlize", "wordwrap"})
 
 
 def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
-    """A filter as the sandbox runs it: its value weighed when it becomes text, its output
-    estimated first when it can be much larger than its input. The others (length,
-    default, map ...) are linear in what they are given, and run as they are."""
-    if name not in _STRINGIFYING and name not in _AMPLIFYING:
-        return func
+    """A filter as the sandbox runs it: charged a step, and more for a long value (a slow
+    filter refuses a very long one); its value weighed when it becomes text, its output
+    estimated first when it can be much larger than its input."""
     # A filter marked pass_context/pass_eval_context/pass_environment gets that first.
     skip = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0
     amplifies = name in _AMPLIFYING
+    weighs = name in _STRINGIFYING or amplifies
+    slow = name in _SLOW
 
     @wraps(func)  # keeps jinja_pass_arg, so Jinja still passes the context
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        if len(args) > skip:
+        if len(args) <= skip:
+            _charge(1)
+        else:
+            value = args[skip]
+            size = len(value) if isinstance(value, (str, *_CONTAINERS, dict)) else 0
+            if slow and size > MAX_ARGUMENT:
+                raise SecurityError(f"|{name} is given more than {MAX_ARGUMENT:,} "
+                                    "characters or items")
+            _charge(1 + size // CHARS_PER_STEP)
+        if weighs and len(args) > skip:
             value, rest = args[skip], args[skip + 1:]
             if name == "join" and not isinstance(value, (str, *_CONTAINERS)):
                 value = list(value)  # a generator: counted before it is joined
@@ -524,8 +569,8 @@ class TemplateSandbox(SandboxedEnvironment):
         meter = _METER.get()
         if meter is not None:
             meter.steps += 1
-            if meter.steps > MAX_STEPS:
-                _charge(0)
+            if meter.steps > meter.limit:
+                meter.check()
         try:
             value = getattr(obj, attribute)
         except AttributeError:
@@ -590,8 +635,8 @@ class TemplateSandbox(SandboxedEnvironment):
         meter = _METER.get()
         if meter is not None:
             meter.steps += 1
-            if meter.steps > MAX_STEPS:
-                _charge(0)
+            if meter.steps > meter.limit:
+                meter.check()
         kind = type(__obj)
         if kind is Macro:  # template code: what it prints is weighed as it prints it
             if meter is None:
@@ -608,13 +653,16 @@ class TemplateSandbox(SandboxedEnvironment):
                 raise _too_long(f"the result of .{name}()")
         elif isinstance(owner, (*_CONTAINERS, dict)):
             _store((*args, *kwargs.values()))  # append, extend, update ...
-        else:
-            for arg in args:
-                if type(arg) not in _SCALARS and isinstance(arg, _WALKED):
-                    _weigh(arg)
-            for arg in kwargs.values():
-                if type(arg) not in _SCALARS and isinstance(arg, _WALKED):
-                    _weigh(arg)
+        else:  # f.prose() and the like: what they are given is what they work through
+            size = 0
+            for arg in (*args, *kwargs.values()):
+                kind = type(arg)
+                if kind is str or kind is Markup:
+                    size += len(arg)
+                elif kind not in _SCALARS and isinstance(arg, _WALKED):
+                    size += _weigh(arg)
+            if size >= CHARS_PER_STEP:
+                _charge_text(size, f"{getattr(__obj, '__name__', 'a function')}()")
         return __context.call(__obj, *args, **kwargs)
 
     @staticmethod
