@@ -151,6 +151,18 @@ def test_the_fast_paths_find_what_the_full_scan_finds(text: str, other: str, dro
         grounding._DENSE = dense
 
 
+@settings(max_examples=3000, deadline=None, derandomize=True, database=None)
+@given(_TEXT, st.lists(st.sampled_from(_PIECES), min_size=1, max_size=12), _TEXT)
+def test_a_figure_copied_into_the_abstract_is_judged_as_the_full_scan_judges_it(
+        text: str, between: list[str], other: str) -> None:
+    # The abstract holds the text's figures as written, between what may run a number on
+    # or end it, so that the shortcut for copied figures is taken, or wrongly turned down.
+    written = [figure.raw for figure in figures(text)] + grounding._FIGURE.findall(text)
+    abstract = "".join(itertools.chain.from_iterable(zip(itertools.cycle(between), written)))
+    for evidence in (abstract, abstract + between[0], other + abstract, text, other + text):
+        assert ungrounded_by(text, evidence) == list(ungrounded(text, grounds(evidence)))
+
+
 @settings(max_examples=2000, deadline=None, derandomize=True, database=None)
 @given(_TEXT)
 def test_a_text_and_its_shape_give_the_same_matches(text: str) -> None:

@@ -77,6 +77,10 @@ _GROUND_PARTS = re.compile(
     r"|\s(thousand|million|billion|trillion))?")
 _SIGNS = "~≈±+-−$€£"
 _JOINED = "_.,/"  # before a number, these make it part of something else: 'v2.5', '1/2'
+# Marks a number never runs on through, nor a fraction or a scale: around a figure copied
+# from the abstract, they stand where a space would (see ``_spaced``).
+_APART_MARKS = "\t\n\r\0()[]{};:!?\"'"
+_APART = bytes.maketrans(_APART_MARKS.encode("ascii"), b" " * len(_APART_MARKS))
 _ZEROS = bytes.maketrans(b"123456789", b"000000000")
 # Past one digit in this many characters, a text is scanned as it is, not through its shape:
 # reading each match out of the text then costs more than the slower search saves.
@@ -91,13 +95,21 @@ class Figure:
     value: str  # canonical: '70000', '1.5', '30000000000', a fraction as '1/55'
 
 
+def _translated(text: str, table: bytes, marks: str, to: str) -> str:
+    """``text`` with each ASCII character of ``marks`` replaced by ``to``, at the same
+    offsets; ``table`` does the same to bytes. An ASCII text takes three passes in C over
+    its bytes; another, one ``str.replace`` a mark (str.translate would look each character
+    up in a dict)."""
+    if text.isascii():
+        return text.encode("ascii").translate(table).decode("ascii")
+    for mark in marks:
+        text = text.replace(mark, to)  # with no such mark, one search and no copy
+    return text
+
+
 def _shape(text: str) -> str:
     """``text`` with every ASCII digit a '0', at the same offsets."""
-    if text.isascii():  # most texts: three passes in C over the bytes
-        return text.encode("ascii").translate(_ZEROS).decode("ascii")
-    for digit in "123456789":
-        text = text.replace(digit, "0")
-    return text
+    return _translated(text, _ZEROS, "123456789", "0")
 
 
 def _matched(pattern: re.Pattern[str], in_shape: re.Pattern[str], text: str) -> list[str]:
@@ -239,12 +251,33 @@ def ungrounded(text: str, ground: frozenset[str]) -> Iterator[Figure]:
     return _scan(text, ground)
 
 
+def _spaced(evidence: str) -> str:
+    """``evidence`` between spaces, with a space for each mark that ends a number, fraction or
+    scale as the scan of grounds reads them, and for nothing that does not: a number found
+    there between spaces is a ground as written (see ``_copied``)."""
+    spaced = _translated(evidence, _APART, _APART_MARKS, " ")
+    # '.' and ',' end a number only before a space ('1.5', '70,000' go on), and a space
+    # after '/' may carry a fraction on ('3 / 35' is one), so those stay what they are.
+    return f" {spaced} ".replace(". ", "  ").replace(", ", "  ").replace("/ ", "/\x01")
+
+
+def _copied(stated: list[str], evidence: str) -> bool:
+    """Whether every figure of ``stated`` stands in ``evidence`` exactly as written, with
+    nothing around it that the scan of grounds would read on into: then each is grounded,
+    and that scan is spared. Stricter than the scan, never looser: a figure written any
+    other way there is looked up the long way."""
+    spaced = _spaced(evidence)
+    return all(map(spaced.__contains__, map(" {} ".format, set(stated))))
+
+
 def ungrounded_by(text: str, evidence: str) -> list[Figure]:
     """The figures of ``text`` whose value the abstract or notes ``evidence`` lacks: the same
     as ``ungrounded(text, grounds(evidence))``, but ``evidence`` is scanned only when ``text``
-    states a figure."""
+    states a figure that it does not hold as written."""
     stated = _matched(_FIGURE, _FIGURE_IN_SHAPE, text)
-    if not stated:
+    # Most figures are copied from the abstract as they stand there: finding each (in C)
+    # is cheaper than reading every number of the abstract.
+    if not stated or _copied(stated, evidence):
         return []
     ground = grounds(evidence)
     if ground.issuperset(map(_FIGURE_VALUES.__getitem__, stated)):
