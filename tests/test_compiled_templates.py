@@ -86,6 +86,22 @@ def test_a_folder_others_may_write_into_is_not_used(cache_home: Path, which: str
 
 
 @pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX owners and modes")
+def test_the_cache_is_kept_under_a_umask_that_lets_the_group_write(cache_home: Path) -> None:
+    old = os.umask(0o002)  # Debian's default for a user with a group of their own
+    try:
+        first = _renders("briefing")
+    finally:
+        os.umask(old)
+    kept = sorted(cache_home.glob("newsletter/templates/*/__jinja2_*.cache"))
+    assert kept, "nothing was kept"
+    for folder in (cache_home / "newsletter", cache_home / "newsletter" / "templates",
+                   kept[0].parent):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+    _fresh_process()
+    assert _renders("briefing") == first
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX owners and modes")
 def test_a_link_in_place_of_the_folder_is_not_used(cache_home: Path, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir(mode=0o700)

@@ -47,8 +47,13 @@ def bytecode_cache(options: str) -> Any:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     top = Path(base) / "newsletter" / "templates"
     folder = top / hashlib.sha256(options.encode()).hexdigest()[:16]
+    # Each of the three made 0700 here: makedirs would give all but the last the umask's
+    # mode, 0775 under Debian's user-private groups, and such a folder is refused below.
     with contextlib.suppress(OSError):
-        os.makedirs(folder, mode=0o700, exist_ok=True)
+        os.makedirs(base, exist_ok=True)
+    for path in (top.parent, top, folder):
+        with contextlib.suppress(OSError):
+            os.mkdir(path, mode=0o700)
     if not all(map(_own_folder, (top.parent, top, folder))):
         return None
 
