@@ -6,7 +6,10 @@ and spacing, rather than rewriting it from the parsed data. New values are writt
 add-paper writes them (``tomlwrite.dump_document``), and before anything replaces the file
 the new text is parsed back and must hold exactly the intended data and still be a valid
 paper; then it is written atomically (a reader sees the old file or the new, never half).
-The file must still be what was read: an editor saving meanwhile is not overwritten.
+The file must still be what was read: an editor saving meanwhile is not overwritten. That
+look and the write happen under the issue's lock (the one add-paper and import hold), so
+two of newsletter's own writers, a draft and a review say, cannot both pass the look and
+the later write lose the earlier one's edit.
 """
 
 from __future__ import annotations
@@ -32,9 +35,8 @@ def edit_paper(path: Path, original: str, change: Callable[[dict[str, Any]], Non
     import tomlkit
 
     from newsletter.entries.models import Paper
-    from newsletter.entries.tomlfile import MAX_FILE_BYTES, read_bytes
     from newsletter.entries.validation import validation_messages
-    from newsletter.write.atomic import write_atomic
+    from newsletter.write.atomic import directory_lock
 
     shown = _shown(path)
     try:
@@ -58,6 +60,17 @@ def edit_paper(path: Path, original: str, change: Callable[[dict[str, Any]], Non
     messages = validation_messages(new, Paper)
     if messages:
         raise NewsletterError(f"{shown}: the edited paper would not be valid: {messages[0]}")
+    # The issue's folder (the paper is in its papers/), as add-paper's papers_lock takes it.
+    with directory_lock(path.parent.parent):
+        _replace_if_unchanged(path, original, text)
+    return text
+
+
+def _replace_if_unchanged(path: Path, original: str, text: str) -> None:
+    from newsletter.entries.tomlfile import MAX_FILE_BYTES, read_bytes
+    from newsletter.write.atomic import write_atomic
+
+    shown = _shown(path)
     raw, problem = read_bytes(path)  # read as the loader reads: a link out, a FIFO refused
     if raw is None:
         raise WriteError(f"{shown}: cannot read it again: "
@@ -79,7 +92,6 @@ def edit_paper(path: Path, original: str, change: Callable[[dict[str, Any]], Non
         raise NewsletterError(f"{shown}: the edited paper would be {size:,} bytes, more than "
                               f"an entry may be ({MAX_FILE_BYTES:,}); not written")
     write_atomic(path, bom + text.encode("utf-8"))
-    return text
 
 
 _BOM = "\ufeff".encode()
