@@ -362,8 +362,8 @@ def _issue_stamp(issue_dir: Path, publications: Publications,
     if own is None:
         return None
     settled = time.time_ns() - _SETTLE_NS
-    hasher = hashlib.sha256(own.encode())
-    for path in _issue_files(issue_dir, publication, papers):
+    parts = [own]
+    for path in map(os.fspath, _issue_files(issue_dir, publication, papers)):
         try:
             status = os.lstat(path)
         except OSError:
@@ -371,10 +371,10 @@ def _issue_stamp(issue_dir: Path, publications: Publications,
         if (stat.S_ISLNK(status.st_mode)
                 or max(status.st_mtime_ns, status.st_ctime_ns) > settled):
             return None
-        hasher.update(os.fsencode(path) + (
-            f"\0{status.st_dev}:{status.st_ino}:{status.st_size}:{status.st_mode}:"
-            f"{status.st_mtime_ns}:{status.st_ctime_ns}\0").encode())
-    return hasher.hexdigest()
+        parts.append(f"{path}\0{status.st_dev}:{status.st_ino}:{status.st_size}:"
+                     f"{status.st_mode}:{status.st_mtime_ns}:{status.st_ctime_ns}\0")
+    # One hash of one string: it runs for every file of every issue on each rebuild.
+    return hashlib.sha256("".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 # ----------------------------------------------------------------------------- the cache
