@@ -37,6 +37,7 @@ from newsletter.entries.styles import all_styles
 from newsletter.entries.tomlfile import MAX_FILE_BYTES
 from tests.support.cli import PROBLEM, Run, one_line_error, output_lines
 from tests.support.paths import EXAMPLES
+from tests.support.speed import within
 
 STYLES = tuple(style for style in all_styles() if (EXAMPLES / style.name).is_dir())
 EMAIL_ARGS = ("--from", "Ed <ed@example.com>", "--to", "list@example.com")
@@ -179,7 +180,8 @@ def test_a_file_at_its_caps_checks_and_renders_within_a_second(
     run("render", style, "--format", "text")  # warm: imports, templates, style files
 
     spent, checked = timed(lambda: run("check", "--no-cache", style))
-    assert spent < LOADED_GUARD, f"check took {spent:.2f} s of CPU"
+    ok, guard = within(spent, LOADED_GUARD)
+    assert ok, f"check took {spent:.2f} s of CPU (guard: {guard})"
     if filling in REFUSED:
         assert checked.exit_code == 1
         assert REFUSED[filling] in checked.stdout
@@ -193,7 +195,8 @@ def test_a_file_at_its_caps_checks_and_renders_within_a_second(
         assert rendered.exit_code == 0, rendered.stderr[-2000:]
         # An email is its HTML and its text part: two renders, each held to the guard.
         guard = 2 * LOADED_GUARD if output_format == "email" else LOADED_GUARD
-        assert spent < guard, f"render --format {output_format} took {spent:.2f} s of CPU"
+        ok, applied = within(spent, guard)
+        assert ok, f"render --format {output_format} took {spent:.2f} s of CPU ({applied})"
 
 
 @pytest.mark.parametrize("unit", ["[", "[a](", "[[[a](https://e.com/", "![]", "*_"])
@@ -210,7 +213,8 @@ def test_hundreds_of_costly_bullets_are_refused_at_once(
 
     spent, checked = timed(lambda: run("check", "--no-cache", "weekly"))
 
-    assert spent < LOADED_GUARD, f"check took {spent:.2f} s of CPU"
+    ok, guard = within(spent, LOADED_GUARD)
+    assert ok, f"check took {spent:.2f} s of CPU (guard: {guard})"
     assert checked.exit_code == 1
     errors = [line for line in output_lines(checked.stdout)[:-1] if ": error: " in line]
     assert len(errors) == 1, errors[:3]
