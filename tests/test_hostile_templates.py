@@ -180,6 +180,50 @@ def test_check_reports_an_exhausting_template_too(run: Run, weekly: Path) -> Non
     assert "macros nested more than" in problems[0]["message"]
 
 
+def test_once_the_templates_ran_out_check_renders_no_other_issue_with_them(
+        run: Run, weekly: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each issue would take the whole time limit again, in every format: a pull request's
+    templates could hold CI for hours over a large publication. Within a run, the first
+    to run out stands for the rest; a later run, or one after the mend, renders again."""
+    from newsletter.render import sandbox
+    from newsletter.render.document import _environment
+
+    monkeypatch.setattr(sandbox, "MAX_SECONDS", 0.2)  # the payload would take minutes
+    line = _override(weekly, ISSUE_TEMPLATE, EXHAUSTION["markdown-loop"][0])
+    issues = [weekly / "issues" / name for name in ("a", "b", "c")]
+    for number, issue in enumerate(issues, start=10):
+        shutil.copytree(weekly / "papers", issue / "papers")
+        text = (weekly / "issue.toml").read_text()
+        (issue / "issue.toml").write_text(re.sub(r"(?m)^number = \d+", f"number = {number}",
+                                                 text))
+    names = [f"weekly/issues/{issue.name}" for issue in issues]
+
+    def check() -> tuple[list[str], list[str]]:
+        _environment.cache_clear()  # a new process each time, as in use
+        checked = run("check", *names)
+        assert checked.exit_code == 1, checked.output
+        found = _template_problems(checked.stdout)
+        ran_out = [p["path"] for p in found if "CPU time" in p["message"]]
+        skipped = [p["path"] for p in found if "not rendered" in p["message"]]
+        assert len(found) == len(ran_out) + len(skipped), checked.stdout
+        for problem in found:
+            if "not rendered" in problem["message"]:
+                assert problem["message"] == (
+                    f"template error: not rendered, as weekly/{ISSUE_TEMPLATE}:{line} ran "
+                    "out of time or steps on another issue; fix that first")
+        return ran_out, skipped
+
+    template = f"weekly/{ISSUE_TEMPLATE}"
+    assert check() == ([template], [f"{name}/issue.toml" for name in names[1:]])
+    # The issue that ran out is cached as it failed; those not rendered are not cached,
+    # so the next run renders the next of them, which runs out in its turn (at the same
+    # template line, reported once).
+    assert check() == ([template], [f"{names[2]}/issue.toml"])
+    (weekly / ISSUE_TEMPLATE).write_text((TEMPLATES / "weekly" / "issue.j2").read_text())
+    _environment.cache_clear()
+    assert run("check", *names).exit_code == 0
+
+
 def test_a_base_piece_override_is_checked_with_the_built_in_style_that_includes_it(
         run: Run, example: Callable[[str], Path]) -> None:
     """briefing's issue.j2 includes masthead.j2: an override of the piece alone is enough

@@ -193,8 +193,10 @@ def check_paths(paths: list[Path], style_override: str | None = None,
     from newsletter.check.config import check_config
     from newsletter.check.lint import future_date, lint_publication
     from newsletter.check.targets import check_targets
+    from newsletter.check.templates import new_run
     from newsletter.entries.styles import SPEC_FILE, style_folders
 
+    new_run()
     # pre-commit passes files: newsletter.toml or a template stands for its publication.
     publications = Publications()
     paths, notes = check_targets(paths, publications)
@@ -248,8 +250,12 @@ def check_paths(paths: list[Path], style_override: str | None = None,
         results.append(hit)
     checked = iter(_check_all(pending, jobs, publications, progress))
     results = [result if result is not None else next(checked) for result in results]
-    for index, cache, inputs in to_cache:
-        cache.put(issue_dirs[index], inputs, *results[index])
+    if to_cache:
+        from newsletter.check.templates import unverified
+
+        for index, cache, inputs in to_cache:
+            if not unverified(results[index][0]):
+                cache.put(issue_dirs[index], inputs, *results[index])
     for issue_dir, (found, facts, names) in zip(issue_dirs, results, strict=True):
         keep(found)
         # Absolute, not resolved: no system call per file, and the publication file is

@@ -11,12 +11,31 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsletter.entries.loading import LoadedIssue
 from newsletter.entries.problems import Problem
 from newsletter.entries.styles import Style
 
+if TYPE_CHECKING:
+    from newsletter.render.sandbox import TemplateRenderError
+
 RULE = "template-error"
+# What an issue gets when it is not rendered: the start of its message (see ``unverified``).
+_NOT_RENDERED = "template error: not rendered"
+# The publication templates (their folders) that ran out of steps or CPU time in this run,
+# with that failure. Any other issue would take as long again, and there may be hundreds:
+# a pull request's templates could hold CI for hours. They are not rendered again in the
+# run; each such issue says so, and is left out of the cache. Emptied as a run starts
+# (``new_run``): a process may check again after the templates were mended.
+_RAN_OUT: dict[tuple[Path, ...], TemplateRenderError] = {}
+
+
+def new_run() -> None:
+    """Forget which templates ran out: a new ``check`` begins."""
+    _RAN_OUT.clear()
+
+
 # As the sandbox's loader (newsletter.render.sandbox), which refuses larger files: not
 # imported from there, as the cache is keyed by these files before anything is rendered.
 _MAX_BYTES = 1 << 20
@@ -45,19 +64,38 @@ def _renderings(style: Style) -> list[tuple[str, bool]]:
 
 
 def template_problems(loaded: LoadedIssue, style: Style) -> list[Problem]:
-    """One problem per failing template line, naming the renderings it failed in."""
+    """One problem per failing template line, naming the renderings it failed in; or, once
+    the publication's templates have run out of time or steps, one saying the issue was not
+    rendered."""
+    from newsletter.entries.problems import display_path
     from newsletter.render.document import render_text
     from newsletter.render.sandbox import TemplateRenderError
 
+    own = tuple(loaded.template_dirs)
     failed: dict[tuple[Path, int, str], list[str]] = {}
     for fmt, for_email in _renderings(style):
+        spent = _RAN_OUT.get(own)
+        if spent is not None:
+            if failed:  # this issue's own failures say enough
+                break
+            where = f"{display_path(spent.path)}:{spent.line}"
+            return [Problem(loaded.issue_path, 1, 1, f"{_NOT_RENDERED}, as {where} ran out of "
+                            "time or steps on another issue; fix that first", RULE)]
         try:
             render_text(loaded, style, fmt, for_email=for_email)
         except TemplateRenderError as exc:
             label = f"email {fmt}" if for_email else fmt
             failed.setdefault((exc.path, exc.line, exc.detail), []).append(label)
+            if exc.ran_out:
+                _RAN_OUT[own] = exc
     return [Problem(path, line, 1, f"template error ({', '.join(labels)}): {detail}", RULE)
             for (path, line, detail), labels in failed.items()]
+
+
+def unverified(problems: list[Problem]) -> bool:
+    """Whether an issue's problems say it was not rendered (so are no verdict to cache)."""
+    return any(problem.rule == RULE and problem.message.startswith(_NOT_RENDERED)
+               for problem in problems)
 
 
 def template_files(templates_dir: Path) -> list[Path]:

@@ -96,11 +96,16 @@ _SAFE_FUNCTIONS: dict[Callable[..., Any], bool] = {}
 
 class TemplateRenderError(NewsletterError):
     """A template failed: where (the template file and line) and what, for ``render``'s
-    one-line error and for ``check``'s ``template-error`` problem."""
+    one-line error and for ``check``'s ``template-error`` problem. ``ran_out`` when it
+    used up its steps or its CPU time: the failure that costs the most to meet again."""
 
-    def __init__(self, path: Path, line: int, detail: str) -> None:
-        self.path, self.line, self.detail = path, line, detail
+    def __init__(self, path: Path, line: int, detail: str, *, ran_out: bool = False) -> None:
+        self.path, self.line, self.detail, self.ran_out = path, line, detail, ran_out
         super().__init__(f"{_shown(path)}:{line}: template error: {detail}")
+
+
+class RanOut(SecurityError):
+    """A render stopped for its steps or its CPU time (see ``_Meter``)."""
 
 
 def _shown(path: Path | str) -> str:
@@ -131,10 +136,10 @@ class _Meter:
 
     def check(self) -> None:
         if self.steps > MAX_STEPS:
-            raise SecurityError(f"the template takes more than {MAX_STEPS:,} steps; a loop "
+            raise RanOut(f"the template takes more than {MAX_STEPS:,} steps; a loop "
                                 "or a recursion that does not end?")
         if time.thread_time() > self.deadline:
-            raise SecurityError(f"the template takes more than {MAX_SECONDS:g} s of CPU "
+            raise RanOut(f"the template takes more than {MAX_SECONDS:g} s of CPU "
                                 "time; a loop or a recursion that does not end?")
         self.limit = min(self.steps + _CLOCK_EVERY, MAX_STEPS)
 
@@ -760,7 +765,8 @@ def template_failure(exc: BaseException, search_path: tuple[Path, ...], builtin:
     else:
         detail = f"{type(exc).__name__}: {exc}"
     where, line = own or innermost or (fallback, 1)
-    return TemplateRenderError(where, line, detail.rstrip("."))
+    return TemplateRenderError(where, line, detail.rstrip("."),
+                               ran_out=isinstance(exc, RanOut))
 
 
 def frozen_view(value: Any) -> Any:
