@@ -46,7 +46,8 @@ _UNITS = (r"pp|points?|pts|percentage points?|ms|µs|us|ns|s|sec|seconds?|minute
 # ways, each backtracking over every unit (minutes for a field of 10,000 digits).
 _REST = r"#*+(?>(?:,###)*)(?>(?:\.#++)?)"  # the number after its first digit
 # What makes a number a figure: a fraction, a percent, a multiplier, a magnitude or a unit.
-_SUFFIX = (r"(?:\s?+/\s?+\d++(?>(?:st|nd|rd|th)?)(?![\w/])|\s?+%|\s?+[×x](?![A-Za-z0-9])"
+# A fraction's digits are ASCII, as a ground's are ('1/٣' could never be grounded).
+_SUFFIX = (r"(?:\s?+/\s?+#++(?>(?:st|nd|rd|th)?)(?![\w/])|\s?+%|\s?+[×x](?![A-Za-z0-9])"
            r"|\s?+[KMBT](?![A-Za-z0-9])|\s(?:thousand|million|billion|trillion)\b"
            rf"|\s?+(?:{_UNITS})\b)")
 
@@ -65,7 +66,7 @@ _FIGURE, _FIGURE_IN_SHAPE = _compiled(
 # A figure as written, in parts: its number, then a fraction, a magnitude letter or word.
 # Only for what _FIGURE matched, so no look-around: which part follows is plain from it.
 _FIGURE_PARTS = re.compile(
-    r"([0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?)(?:(\s?/\s?\d+)(?:st|nd|rd|th)?|\s?([KMBT])"
+    r"([0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?)(?:(\s?/\s?[0-9]+)(?:st|nd|rd|th)?|\s?([KMBT])"
     r"|\s(thousand|million|billion|trillion)|\D.*)?", re.DOTALL)
 # In the abstract and notes: every number, with what may scale it (',' or '/' before a
 # number does not hide it here: '1,5' grounds the 5 and 'a/55' the 55).
