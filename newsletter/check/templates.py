@@ -11,29 +11,31 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from newsletter.entries.loading import LoadedIssue
 from newsletter.entries.problems import Problem
 from newsletter.entries.styles import Style
 
-if TYPE_CHECKING:
-    from newsletter.render.sandbox import TemplateRenderError
-
 RULE = "template-error"
 # What an issue gets when it is not rendered: the start of its message (see ``unverified``).
 _NOT_RENDERED = "template error: not rendered"
 # The publication templates (their folders) that ran out of steps or CPU time in this run,
-# with that failure. Any other issue would take as long again, and there may be hundreds:
-# a pull request's templates could hold CI for hours. They are not rendered again in the
-# run; each such issue says so, and is left out of the cache. Emptied as a run starts
-# (``new_run``): a process may check again after the templates were mended.
-_RAN_OUT: dict[tuple[Path, ...], TemplateRenderError] = {}
+# with the template line that did. Any other issue would take as long again, and there may
+# be hundreds: a pull request's templates could hold CI for hours. They are not rendered
+# again in the run; each such issue says so, and is left out of the cache. Emptied as a
+# run starts (``new_run``): a process may check again after the templates were mended.
+_RAN_OUT: dict[tuple[Path, ...], tuple[Path, int]] = {}
 
 
 def new_run() -> None:
-    """Forget which templates ran out: a new ``check`` begins."""
+    """A new ``check`` begins: forget which templates ran out, and the templates compiled
+    by an earlier run in this process (``check`` keys its cache by the files as they are
+    now, and a template mended, or broken, since must be judged as it is now)."""
+    import sys
+
     _RAN_OUT.clear()
+    if "newsletter.render.document" in sys.modules:  # else nothing was compiled
+        sys.modules["newsletter.render.document"].forget_templates()
 
 
 # As the sandbox's loader (newsletter.render.sandbox), which refuses larger files: not
@@ -78,7 +80,7 @@ def template_problems(loaded: LoadedIssue, style: Style) -> list[Problem]:
         if spent is not None:
             if failed:  # this issue's own failures say enough
                 break
-            where = f"{display_path(spent.path)}:{spent.line}"
+            where = f"{display_path(spent[0])}:{spent[1]}"
             return [Problem(loaded.issue_path, 1, 1, f"{_NOT_RENDERED}, as {where} ran out of "
                             "time or steps on another issue; fix that first", RULE)]
         try:
@@ -87,7 +89,7 @@ def template_problems(loaded: LoadedIssue, style: Style) -> list[Problem]:
             label = f"email {fmt}" if for_email else fmt
             failed.setdefault((exc.path, exc.line, exc.detail), []).append(label)
             if exc.ran_out:
-                _RAN_OUT[own] = exc
+                _RAN_OUT[own] = (exc.path, exc.line)
     return [Problem(path, line, 1, f"template error ({', '.join(labels)}): {detail}", RULE)
             for (path, line, detail), labels in failed.items()]
 

@@ -186,7 +186,12 @@ def render_text(loaded: LoadedIssue, style: Style, output_format: str, *,
     from types import MappingProxyType
 
     from newsletter.render import arrange, formats
-    from newsletter.render.sandbox import frozen_view, template_failure
+    from newsletter.render.sandbox import (
+        TemplateRenderError,
+        frozen_view,
+        metered,
+        template_failure,
+    )
 
     fmt = FORMATS[output_format]
     if loaded.issue is None:
@@ -234,8 +239,21 @@ def render_text(loaded: LoadedIssue, style: Style, output_format: str, *,
         **(_email_context(loaded, style) if for_email else _NOT_EMAIL),
     }
     try:
-        template = env.get_template(template_name)
-        return _tidy(template.render(context))
+        if not env.sandboxed:
+            return _tidy(env.get_template(template_name).render(context))
+        # A publication's templates: compiling and tidying are metered with the render.
+        with metered() as meter:
+            try:
+                template = env.get_template(template_name)
+            except RecursionError:  # Jinja's parser recurses: (((…))) a few hundred deep
+                _, where, _ = env.loader.get_source(env, template_name)  # type: ignore[union-attr]
+                raise TemplateRenderError(Path(where), 1, "nested too deeply to compile "
+                                          "(brackets, parentheses or blocks)") from None
+            text = _tidy(template.render(context))
+            meter.check()  # tidying a page of 20 million characters takes a second
+            return text
+    except TemplateRenderError:
+        raise
     except Exception as exc:
         # A template may fail in any way ({{ 1/0 }}, a wrong call of f.link, a sandbox
         # limit): when a publication's own template is on the stack, that template, at its

@@ -24,6 +24,7 @@ one line naming the template file and line.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -102,6 +103,15 @@ class TemplateRenderError(NewsletterError):
     def __init__(self, path: Path, line: int, detail: str, *, ran_out: bool = False) -> None:
         self.path, self.line, self.detail, self.ran_out = path, line, detail, ran_out
         super().__init__(f"{_shown(path)}:{line}: template error: {detail}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Made again from its fields when it comes back from a worker of ``--jobs``
+        # (pickle would pass __init__ the message alone).
+        return (_remade, (self.path, self.line, self.detail, self.ran_out))
+
+
+def _remade(path: Path, line: int, detail: str, ran_out: bool) -> TemplateRenderError:
+    return TemplateRenderError(path, line, detail, ran_out=ran_out)
 
 
 class RanOut(SecurityError):
@@ -464,13 +474,27 @@ def _internal_call(name: str, args: list[nodes.Expr], lineno: int) -> nodes.Call
                       lineno=lineno)
 
 
+@contextlib.contextmanager
+def metered() -> Iterator[_Meter]:
+    """One render's meter, for what runs inside: compiling the template (Jinja folds
+    constant expressions then, calling filters), rendering it, and tidying its output. A
+    meter already running is the one used: the limits are for all of it together."""
+    meter = _METER.get()
+    if meter is not None:
+        yield meter
+        return
+    meter = _Meter()
+    token = _METER.set(meter)
+    try:
+        yield meter
+    finally:
+        _METER.reset(token)
+
+
 class _MeteredTemplate(jinja2.Template):
     def render(self, *args: Any, **kwargs: Any) -> str:
-        token = _METER.set(_Meter())
-        try:
+        with metered():
             return super().render(*args, **kwargs)
-        finally:
-            _METER.reset(token)
 
 
 class _ContainedLoader(jinja2.FileSystemLoader):
