@@ -177,6 +177,39 @@ def test_a_template_cannot_exhaust_time_or_memory(
     assert says in error
 
 
+def test_templates_that_slow_every_issue_down_are_stopped_within_the_run(
+        run: Run, weekly: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each render within its limit, but far slower than an issue needs: past what the
+    run allows, the rest are not rendered (the allowance made small, to be quick)."""
+    from newsletter.check import templates
+
+    monkeypatch.setattr(templates, "_SLACK", 0.3)
+    monkeypatch.setattr(templates, "_EARNED_A_RENDER", 0.0)
+    monkeypatch.setattr(templates, "_EARNED_A_PAPER", 0.0)
+    _override(weekly, ISSUE_TEMPLATE,
+              '{% for i in range(100000) %}{% set x = i ~ "" %}{% endfor %}', at=1)
+    names = []
+    for number in range(10, 16):
+        issue = weekly / "issues" / str(number)
+        shutil.copytree(weekly / "papers", issue / "papers")
+        (issue / "issue.toml").write_text(re.sub(
+            r"(?m)^number = \d+", f"number = {number}", (weekly / "issue.toml").read_text()))
+        names.append(f"weekly/issues/{number}")
+    checked = run("check", *names)
+    assert checked.exit_code == 1, checked.output
+    found = _template_problems(checked.stdout)
+    assert found, checked.stdout
+    assert names[0] + "/issue.toml" not in {p["path"] for p in found}  # rendered, and fine
+    for problem in found:
+        assert problem["path"].endswith("/issue.toml"), problem.string
+        assert re.fullmatch(r"template error: not rendered, as the publication's templates "
+                            r"took \d+\.\d s of CPU time in \d+ renderings, far more than "
+                            r"issues this size need; a template slows them all\?",
+                            problem["message"]), problem["message"]
+    # Not rendered is no verdict: the next run renders them (and stops again).
+    assert _template_problems(run("check", *names).stdout)
+
+
 def test_tidying_a_huge_page_counts_against_the_time_limit(
         run: Run, weekly: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # One step makes 18 million characters, which take a second to tidy once rendered.

@@ -10,6 +10,8 @@ with newsletter itself, and rendering costs far more than checking.
 from __future__ import annotations
 
 import os
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsletter.entries.loading import LoadedIssue
@@ -19,21 +21,44 @@ from newsletter.entries.styles import Style
 RULE = "template-error"
 # What an issue gets when it is not rendered: the start of its message (see ``unverified``).
 _NOT_RENDERED = "template error: not rendered"
-# The publication templates (their folders) that ran out of steps or CPU time in this run,
-# with the template line that did. Any other issue would take as long again, and there may
-# be hundreds: a pull request's templates could hold CI for hours. They are not rendered
-# again in the run; each such issue says so, and is left out of the cache. Emptied as a
-# run starts (``new_run``): a process may check again after the templates were mended.
-_RAN_OUT: dict[tuple[Path, ...], tuple[Path, int]] = {}
+# What a render may cost is bounded (newsletter.render.sandbox), but not how many there are:
+# five an issue, and hundreds of issues. A pull request's templates that take most of the
+# limit each time, or that run out of it each time, could hold CI for hours. So, within a
+# run, each publication's templates:
+# - once one of its styles ran out of time or steps, that style is not rendered again;
+# - may take, all renders together, the CPU time their renders earn (a tenth of a second
+#   each, and 5 ms a paper: over ten times what the built-in styles take here)
+#   and half a minute more. Past that, the rest are not rendered.
+# Issues not rendered say so, and are left out of the cache. Emptied as a run starts
+# (``new_run``): a process may check again after the templates were mended.
+_SLACK = 30.0
+_EARNED_A_RENDER = 0.1
+_EARNED_A_PAPER = 0.005
+
+
+@dataclass
+class _Spending:
+    """What one publication's templates have cost this run."""
+
+    cpu: float = 0.0
+    earned: float = 0.0
+    renders: int = 0
+    ran_out: dict[Path, tuple[Path, int]] = field(default_factory=dict)  # by style folder
+
+    def over(self) -> bool:
+        return self.cpu > self.earned + _SLACK
+
+
+_SPENDING: dict[tuple[Path, ...], _Spending] = {}
 
 
 def new_run() -> None:
-    """A new ``check`` begins: forget which templates ran out, and the templates compiled
+    """A new ``check`` begins: forget what the templates cost, and the templates compiled
     by an earlier run in this process (``check`` keys its cache by the files as they are
     now, and a template mended, or broken, since must be judged as it is now)."""
     import sys
 
-    _RAN_OUT.clear()
+    _SPENDING.clear()
     if "newsletter.render.document" in sys.modules:  # else nothing was compiled
         sys.modules["newsletter.render.document"].forget_templates()
 
@@ -67,31 +92,46 @@ def _renderings(style: Style) -> list[tuple[str, bool]]:
 
 def template_problems(loaded: LoadedIssue, style: Style) -> list[Problem]:
     """One problem per failing template line, naming the renderings it failed in; or, once
-    the publication's templates have run out of time or steps, one saying the issue was not
+    the style's templates have run out of time or steps, or the publication's have taken
+    far more time than their issues need (see ``_SPENDING``), one saying the issue was not
     rendered."""
     from newsletter.entries.problems import display_path
     from newsletter.render.document import render_text
     from newsletter.render.sandbox import TemplateRenderError
 
-    own = tuple(loaded.template_dirs)
+    spending = _SPENDING.setdefault(tuple(loaded.template_dirs), _Spending())
     failed: dict[tuple[Path, int, str], list[str]] = {}
     for fmt, for_email in _renderings(style):
-        spent = _RAN_OUT.get(own)
-        if spent is not None:
-            if failed:  # this issue's own failures say enough
-                break
-            where = f"{display_path(spent[0])}:{spent[1]}"
-            return [Problem(loaded.issue_path, 1, 1, f"{_NOT_RENDERED}, as {where} ran out of "
-                            "time or steps on another issue; fix that first", RULE)]
+        ran_out = spending.ran_out.get(style.folder)
+        if failed and (ran_out or spending.over()):
+            break  # this issue's own failures say enough
+        if ran_out:
+            where = f"{display_path(ran_out[0])}:{ran_out[1]}"
+            return [_not_rendered(loaded, f"as {where} ran out of time or steps on another "
+                                  "issue; fix that first")]
+        if spending.over():
+            return [_not_rendered(loaded, f"as the publication's templates took "
+                                  f"{spending.cpu:.1f} s of CPU time in {spending.renders} "
+                                  "renderings, far more than issues this size need; a "
+                                  "template slows them all?")]
+        spending.earned += _EARNED_A_RENDER + _EARNED_A_PAPER * len(loaded.papers)
+        spending.renders += 1
+        started = time.thread_time()
         try:
             render_text(loaded, style, fmt, for_email=for_email)
         except TemplateRenderError as exc:
             label = f"email {fmt}" if for_email else fmt
             failed.setdefault((exc.path, exc.line, exc.detail), []).append(label)
             if exc.ran_out:
-                _RAN_OUT[own] = (exc.path, exc.line)
+                spending.ran_out[style.folder] = (exc.path, exc.line)
+        finally:
+            spending.cpu += time.thread_time() - started
     return [Problem(path, line, 1, f"template error ({', '.join(labels)}): {detail}", RULE)
             for (path, line, detail), labels in failed.items()]
+
+
+def _not_rendered(loaded: LoadedIssue, why: str) -> Problem:
+    return Problem(loaded.issue_path, 1, 1, f"{_NOT_RENDERED}, {why}", RULE)
 
 
 def unverified(problems: list[Problem]) -> bool:
