@@ -82,10 +82,6 @@ _JOINED = "_.,/"  # before a number, these make it part of something else: 'v2.5
 # the abstract, they stand where a space would (see ``_stands_apart``).
 _APART = frozenset(" \t\n\r\0()[]{};:!?\"'")
 _ZEROS = bytes.maketrans(b"123456789", b"000000000")
-# Past one digit in this many characters, a text is scanned as it is, not through its shape:
-# reading each match out of the text then costs more than the slower search saves.
-_DENSE = 20
-
 
 @dataclass(frozen=True, slots=True)
 class Figure:
@@ -98,7 +94,7 @@ class Figure:
 def _shape(text: str) -> str:
     """``text`` with every ASCII digit a '0', at the same offsets: an ASCII text in three
     passes in C over its bytes; another in one ``str.replace`` a digit (str.translate would
-    look each character up in a dict)."""
+    look each character up in a dict; through UTF-8 and back costs more)."""
     if text.isascii():
         return text.encode("ascii").translate(_ZEROS).decode("ascii")
     for digit in "123456789":
@@ -106,15 +102,12 @@ def _shape(text: str) -> str:
     return text
 
 
-def _matched(pattern: re.Pattern[str], in_shape: re.Pattern[str], text: str) -> list[str]:
-    """Every match of ``pattern`` in ``text`` (a pattern of one group, the whole match),
-    found by ``in_shape`` in the text's shape unless the text is dense with digits."""
-    shape = _shape(text)
-    if shape.count("0") * _DENSE > len(text):
-        return pattern.findall(text)
+def _matched(in_shape: re.Pattern[str], text: str) -> list[str]:
+    """What the text's pattern finds in ``text`` (one group, the whole match), found by
+    ``in_shape``, its twin, in the text's shape."""
     # A slice of the text per match: cheaper than split, whose pieces would tile the text
     # (two strings a match, and their running lengths to take).
-    return [text[match.start():match.end()] for match in in_shape.finditer(shape)]
+    return [text[match.start():match.end()] for match in in_shape.finditer(_shape(text))]
 
 
 @lru_cache(maxsize=65536)
@@ -230,7 +223,7 @@ def grounds(text: str) -> frozenset[str]:
     """Every value the abstract or notes ``text`` states, each in all the forms that
     ground it: the bare number, the scaled number, the fraction. One scan."""
     return frozenset(chain.from_iterable(
-        map(_GROUND_VALUES.__getitem__, _matched(_GROUND, _GROUND_IN_SHAPE, text))))
+        map(_GROUND_VALUES.__getitem__, _matched(_GROUND_IN_SHAPE, text))))
 
 
 def ungrounded(text: str, ground: frozenset[str]) -> Iterator[Figure]:
@@ -239,7 +232,7 @@ def ungrounded(text: str, ground: frozenset[str]) -> Iterator[Figure]:
     # at once (it matches a number after any sign too: only more values to check). The full
     # scan, with a match object and a look at the sign for each figure, is for the rest.
     if ground.issuperset(map(_FIGURE_VALUES.__getitem__,
-                             _matched(_FIGURE, _FIGURE_IN_SHAPE, text))):
+                             _matched(_FIGURE_IN_SHAPE, text))):
         return iter(())
     return _scan(text, ground)
 
@@ -273,7 +266,7 @@ def ungrounded_by(text: str, evidence: str) -> list[Figure]:
     """The figures of ``text`` whose value the abstract or notes ``evidence`` lacks: the same
     as ``ungrounded(text, grounds(evidence))``, but ``evidence`` is scanned only when ``text``
     states a figure that it does not hold as written."""
-    stated = _matched(_FIGURE, _FIGURE_IN_SHAPE, text)
+    stated = _matched(_FIGURE_IN_SHAPE, text)
     # Most figures are copied from the abstract as they stand there: finding each (in C)
     # is cheaper than reading every number of the abstract.
     if not stated or _copied(stated, evidence):
