@@ -236,6 +236,20 @@ def test_init_usage_errors_create_nothing(run: Run, tmp_path: Path, args: list[s
     assert not (tmp_path / "pub").exists()
 
 
+def test_run_again_it_needs_no_name_and_suggests_no_issue_that_exists(
+        run: Run, pub: Path) -> None:
+    (pub / "schemas" / "paper.schema.json").unlink()  # as an interrupted init leaves it
+    run("new-issue", "pub/issues/001", "--number", "1")
+    again = run("init", "pub", "--style", "weekly")
+    assert again.exit_code == 0, again.stderr
+    assert "created pub/schemas/paper.schema.json" in again.lines
+    assert tomllib.loads((pub / "newsletter.toml").read_text())["name"] == NAME  # kept
+    assert not [line for line in again.lines if line.startswith("next:")]
+    # --force would write newsletter.toml anew: that needs the name.
+    forced = run("init", "pub", "--force")
+    assert forced.exit_code == 2 and "--name is required" in forced.stderr
+
+
 def test_check_passes_in_a_fresh_publication(run: Run, pub: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(pub)

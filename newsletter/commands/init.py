@@ -14,7 +14,8 @@ from newsletter.commands.common import guarded
 def init(
     directory: Annotated[Path, typer.Argument(
         metavar="DIR", help="Where to create the publication.")] = Path("."),
-    name: Annotated[str, typer.Option("--name", help="The publication's name.")] = "",
+    name: Annotated[str, typer.Option("--name", help="The publication's name (required "
+                                      "unless DIR already has its newsletter.toml).")] = "",
     style: Annotated[str, typer.Option(
         "--style", help="Default house style of its issues.",
         autocompletion=completion.when_completing(completion.builtin_styles))] = "briefing",
@@ -52,7 +53,8 @@ def init(
         from newsletter.entries.styles import load_style
         from newsletter.errors import UsageError
 
-        if not name.strip():
+        # Run again in a publication, init keeps its newsletter.toml: no name is needed.
+        if not name.strip() and (force or not os.path.lexists(directory / "newsletter.toml")):
             raise UsageError("--name is required: the publication's name")
         load_style(style)
         if install_spec is not None:
@@ -82,7 +84,16 @@ def init(
             else:  # the repository's own file, at its root: never replaced
                 typer.echo(f"kept {printable(str(path))} (the repository's own; merge in "
                            "what this publication needs by hand)")
-        typer.echo(f"next: newsletter new-issue {printable(str(directory / 'issues' / '001'))}"
-                   " --number 1")
+        first = directory / "issues" / "001"
+        if not any(entry.name != ".gitkeep" for entry in _entries(directory / "issues")):
+            typer.echo(f"next: newsletter new-issue {printable(str(first))} --number 1")
 
     guarded(run)
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as found:
+            return list(found)
+    except OSError:
+        return []
