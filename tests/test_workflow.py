@@ -694,7 +694,8 @@ def test_init_says_when_it_installs_the_release_instead(run: Run, tmp_path: Path
     assert result.exit_code == 0
     assert output_lines(result.stderr) == [
         f"newsletter: note: the workflow pip-installs {DISTRIBUTION}==1.2.3: this copy was "
-        "installed from a local folder, which CI cannot reach (--install SPEC chooses another)"]
+        "installed from a local folder, which CI cannot reach, so CI needs that version on "
+        "PyPI (--install SPEC chooses another)"]
     assert install_step(load(tmp_path / "pub" / WORKFLOW))["run"] == (
         f"python -m pip install {DISTRIBUTION}==1.2.3\n")
 

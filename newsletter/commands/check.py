@@ -69,7 +69,8 @@ def check(
 ) -> None:
     """Validate publication, issue and paper files, each issue against its style, and lint.
 
-    Prints one line per problem, path:line:col: severity: message [rule], then a summary.
+    Prints each problem as path:line:col: severity: message [rule] (on a terminal, with
+    the lines around it: see --format), then a summary.
     Exit status: 0 clean (warnings allowed unless --strict), 1 problems, 2 usage error.
 
     Examples: newsletter check  |  newsletter check issues/012  |  newsletter check

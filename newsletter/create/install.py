@@ -70,7 +70,8 @@ def _from_record(record: object) -> tuple[str | None, str | None]:
         return None, "this copy's install record (direct_url.json) is unreadable"
     url, vcs, archive = record.get("url"), record.get("vcs_info"), record.get("archive_info")
     if (isinstance(url, str) and url.startswith("file:")) or "dir_info" in record:
-        return None, "this copy was installed from a local folder, which CI cannot reach"
+        return None, ("this copy was installed from a local folder, which CI cannot reach, "
+                      "so CI needs that version on PyPI")
     subdirectory = record.get("subdirectory")
     if subdirectory is not None and not (
             isinstance(subdirectory, str) and _SUBDIRECTORY.fullmatch(subdirectory)
