@@ -208,6 +208,8 @@ def test_dry_run_prints_what_would_be_asked_and_writes_nothing(
     assert f"== {PAPER}: would ask stand-in-7b for headline, problem, solution, " \
            "why_it_matters" in result.stdout
     assert "Never invent a figure" in result.stdout and "4x larger model" in result.stdout
+    assert result.lines[-1] == (f"would draft 4 fields in 1 paper by asking {chat.endpoint}; "
+                                "nothing was asked or written")
 
 
 def test_only_the_fields_and_papers_named(imported: Path, chat: ChatStandIn,
@@ -357,7 +359,7 @@ def test_a_publication_prompt_for_its_style_is_used_alone(imported: Path, chat: 
     assert "House rules for briefing: headline problem solution why_it_matters" in \
         result.stdout
     assert "Never invent a figure" not in result.stdout
-    assert "in 1 paper;" in result.stdout
+    assert "in 1 paper by asking " in result.stdout
 
 
 def test_a_bad_prompt_hash_says_what_it_must_be(imported: Path, cli: Cli) -> None:
@@ -366,3 +368,14 @@ def test_a_bad_prompt_hash_says_what_it_must_be(imported: Path, cli: Cli) -> Non
     checked = cli("check", "issues/012", "--format", "concise")
     assert "generated_by.prompt must be 'sha256:' and 64 hexadecimal digits" in \
         checked.stdout, checked.stdout
+
+
+@pytest.mark.parametrize(("endpoint", "shown"), [
+    ("https://user:secret@api.example.com/v1", "https://api.example.com/v1"),
+    ("http://127.0.0.1:8000/v1", "http://127.0.0.1:8000/v1"),
+    ("https://a@b@host/v1", "https://host/v1"),
+])
+def test_a_dry_run_names_the_endpoint_without_its_credentials(endpoint: str, shown: str) -> None:
+    from newsletter.draft.run import _without_userinfo
+
+    assert _without_userinfo(endpoint) == shown

@@ -59,7 +59,8 @@ def draft(
                         typer.echo(printable(line))
             typer.echo(f"would draft {sum(len(p.names) for p in report.planned)} fields in "
                        f"{len(report.planned)} paper{'s' if len(report.planned) != 1 else ''}"
-                       "; nothing was asked or written")
+                       f" by asking {printable(report.endpoint)}; nothing was asked or "
+                       "written")
             return
         for path, names in report.written.items():
             typer.echo(f"drafted {display_path(path)}: {', '.join(names)}")

@@ -46,11 +46,19 @@ class DraftReport:
     failures (one line each), and the tokens used."""
 
     model: str = ""
+    endpoint: str = ""  # where the model is asked, without any user:password@
     planned: list[Planned] = field(default_factory=list)
     written: dict[Path, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     usage: Usage | None = None
+
+
+def _without_userinfo(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 def _shown(path: Path) -> str:
@@ -200,14 +208,14 @@ def draft_issue(issue_dir: Path, *, papers: list[str] | None = None,
                          "newsletter.toml, or pass --model")
     name = loaded.publication.name if loaded.publication and loaded.publication.name else \
         "the publication"
-    report = DraftReport(model=use_model, notes=notes)
+    target = chosen_endpoint or config.endpoint
+    report = DraftReport(model=use_model, endpoint=_without_userinfo(target), notes=notes)
     report.planned = [Planned(item, names, prompts.build(style, loaded.template_dirs, name,
                                                          item.paper, names))
                       for item, names in chosen]
     if dry_run or not report.planned:
         return report
 
-    target = chosen_endpoint or config.endpoint
     if client is None:
         client = ModelClient(target, use_model, config.temperature, config.timeout,
                              config.attempts, config.response_format,
