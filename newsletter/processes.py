@@ -31,6 +31,31 @@ def ignore_interrupts() -> None:
     _interrupts(signal.SIG_UNBLOCK)
 
 
+class _Sent:
+    """``work`` in a worker, whose exception reaches this process whatever its class: one
+    that pickle cannot make again (an ``__init__`` with arguments of its own) would break
+    the pool, and the run would end with BrokenProcessPool instead of its message."""
+
+    def __init__(self, work: Callable[[Item], Result]) -> None:
+        self.work = work
+
+    def __call__(self, item: Item) -> Result:
+        try:
+            return self.work(item)
+        except Exception as exc:
+            import pickle
+
+            try:
+                pickle.loads(pickle.dumps(exc))
+            except Exception:
+                from newsletter.errors import NewsletterError
+
+                if isinstance(exc, NewsletterError):
+                    raise NewsletterError(str(exc)) from None
+                raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
+            raise
+
+
 def spread(work: Callable[[Item], Result], items: Sequence[Item], jobs: int, *,
            serial: Callable[[Item], Result] | None = None,
            progress: Progress | None = None) -> list[Result]:
@@ -57,7 +82,8 @@ def spread(work: Callable[[Item], Result], items: Sequence[Item], jobs: int, *,
     _interrupts(signal.SIG_BLOCK)
     try:
         try:
-            results = pool.map(work, items, chunksize=max(1, len(items) // (jobs * 4)))
+            results = pool.map(_Sent(work), items,
+                               chunksize=max(1, len(items) // (jobs * 4)))
         finally:
             _interrupts(signal.SIG_UNBLOCK)
         for result in results:
