@@ -123,6 +123,20 @@ def _template_problems(stdout: str) -> list[re.Match[str]]:
     return [match for match in found if match and match["rule"] == "template-error"]
 
 
+def _copies(weekly: Path, publication: Path, numbers: list[int], names: list[str] | None = None
+            ) -> list[str]:
+    """The weekly example's issue copied into ``publication``/issues/ once a number (named
+    as ``names`` says, else by it); returns each folder as a check path."""
+    made = []
+    for number, name in zip(numbers, names or [str(n) for n in numbers], strict=True):
+        issue = publication / "issues" / name
+        shutil.copytree(weekly / "papers", issue / "papers")
+        (issue / "issue.toml").write_text(re.sub(
+            r"(?m)^number = \d+", f"number = {number}", (weekly / "issue.toml").read_text()))
+        made.append(f"{publication.name}/issues/{name}")
+    return made
+
+
 @pytest.fixture
 def weekly(example: Callable[[str], Path]) -> Path:
     return example("weekly")
@@ -188,13 +202,7 @@ def test_templates_that_slow_every_issue_down_are_stopped_within_the_run(
     monkeypatch.setattr(templates, "_EARNED_A_PAPER", 0.0)
     _override(weekly, ISSUE_TEMPLATE,
               '{% for i in range(100000) %}{% set x = i ~ "" %}{% endfor %}', at=1)
-    names = []
-    for number in range(10, 16):
-        issue = weekly / "issues" / str(number)
-        shutil.copytree(weekly / "papers", issue / "papers")
-        (issue / "issue.toml").write_text(re.sub(
-            r"(?m)^number = \d+", f"number = {number}", (weekly / "issue.toml").read_text()))
-        names.append(f"weekly/issues/{number}")
+    names = _copies(weekly, weekly, list(range(10, 16)))
     checked = run("check", *names)
     assert checked.exit_code == 1, checked.output
     found = _template_problems(checked.stdout)
@@ -231,11 +239,7 @@ def test_site_with_jobs_reports_a_template_error_as_one_line(
     publication = tmp_path / "pub"
     line = _override(publication, "templates/weekly/issue.html.j2", "{{ 1 / 0 }}", at=1)
     shutil.copy(weekly / "newsletter.toml", publication)
-    for number in range(10, 14):
-        issue = publication / "issues" / str(number)
-        shutil.copytree(weekly / "papers", issue / "papers")
-        (issue / "issue.toml").write_text(re.sub(
-            r"(?m)^number = \d+", f"number = {number}", (weekly / "issue.toml").read_text()))
+    _copies(weekly, publication, list(range(10, 14)))
     built = run("site", "pub", "--output", "public", "--base-url", "https://e.com/",
                 "--jobs", "2")
     assert built.exit_code == 1, built.output
@@ -262,13 +266,7 @@ def test_once_the_templates_ran_out_check_renders_no_other_issue_with_them(
 
     monkeypatch.setattr(sandbox, "MAX_SECONDS", 0.2)  # the payload would take minutes
     line = _override(weekly, ISSUE_TEMPLATE, EXHAUSTION["markdown-loop"][0])
-    issues = [weekly / "issues" / name for name in ("a", "b", "c")]
-    for number, issue in enumerate(issues, start=10):
-        shutil.copytree(weekly / "papers", issue / "papers")
-        text = (weekly / "issue.toml").read_text()
-        (issue / "issue.toml").write_text(re.sub(r"(?m)^number = \d+", f"number = {number}",
-                                                 text))
-    names = [f"weekly/issues/{issue.name}" for issue in issues]
+    names = _copies(weekly, weekly, [10, 11, 12], ["a", "b", "c"])
 
     def check() -> tuple[list[str], list[str]]:
         checked = run("check", *names)

@@ -84,16 +84,17 @@ def init(
             else:  # the repository's own file, at its root: never replaced
                 typer.echo(f"kept {printable(str(path))} (the repository's own; merge in "
                            "what this publication needs by hand)")
-        first = directory / "issues" / "001"
-        if not any(entry.name != ".gitkeep" for entry in _entries(directory / "issues")):
+        if not _has_issues(directory / "issues"):
+            first = directory / "issues" / "001"
             typer.echo(f"next: newsletter new-issue {printable(str(first))} --number 1")
 
     guarded(run)
 
 
-def _entries(folder: Path) -> list[os.DirEntry[str]]:
+def _has_issues(folder: Path) -> bool:
+    """Whether ``folder`` holds anything but the .gitkeep init puts there."""
     try:
         with os.scandir(folder) as found:
-            return list(found)
+            return any(entry.name != ".gitkeep" for entry in found)
     except OSError:
-        return []
+        return False

@@ -147,10 +147,10 @@ class _Meter:
     def check(self) -> None:
         if self.steps > MAX_STEPS:
             raise RanOut(f"the template takes more than {MAX_STEPS:,} steps; a loop "
-                                "or a recursion that does not end?")
+                         "or a recursion that does not end?")
         if time.thread_time() > self.deadline:
             raise RanOut(f"the template takes more than {MAX_SECONDS:g} s of CPU "
-                                "time; a loop or a recursion that does not end?")
+                         "time; a loop or a recursion that does not end?")
         self.limit = min(self.steps + _CLOCK_EVERY, MAX_STEPS)
 
 
