@@ -58,11 +58,14 @@ class _Sent:
 
 def spread(work: Callable[[Item], Result], items: Sequence[Item], jobs: int, *,
            serial: Callable[[Item], Result] | None = None,
-           progress: Progress | None = None) -> list[Result]:
+           progress: Progress | None = None,
+           into: list[Result] | None = None) -> list[Result]:
     """``work`` of each item, in order; over ``jobs`` processes when there are at least
     two items a process, else serially (with ``serial``, if given, instead of ``work``).
-    ``progress`` is told (done, all) as results come in."""
-    done: list[Result] = []
+    ``progress`` is told (done, all) as results come in. The results are appended to
+    ``into`` (and that list returned) when given: a caller that is interrupted still has
+    those that came in before, to undo what they did."""
+    done: list[Result] = [] if into is None else into
     if jobs <= 1 or len(items) < 2 * jobs:
         one = serial or work
         for item in items:
@@ -82,8 +85,9 @@ def spread(work: Callable[[Item], Result], items: Sequence[Item], jobs: int, *,
     _interrupts(signal.SIG_BLOCK)
     try:
         try:
+            # Small chunks: the last one is what a worker may wait for alone at the end.
             results = pool.map(_Sent(work), items,
-                               chunksize=max(1, len(items) // (jobs * 4)))
+                               chunksize=max(1, len(items) // (jobs * 16)))
         finally:
             _interrupts(signal.SIG_UNBLOCK)
         for result in results:

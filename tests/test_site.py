@@ -446,6 +446,8 @@ def test_no_write_through_a_link_in_the_output(tmp_path: Path) -> None:
     result = build(pub, "--output", output)
     assert result.exit_code == 2
     assert target.read_text("utf-8") == "keep\n"
+    # The issue's page had been staged before index.html was looked at: it is gone.
+    assert sorted(p.name for p in output.iterdir()) == ["index.html"]
 
 
 def test_an_output_that_is_a_file_is_refused(tmp_path: Path) -> None:
@@ -559,7 +561,47 @@ def test_an_issue_that_does_not_check_stops_a_build_in_processes(tmp_path: Path)
     assert result.exit_code == 1
     assert "issues/005/papers/01-sparse.toml:3:9: error: score must be a number" in \
         result.output, result.output
-    assert not (tmp_path / "public" / "index.html").exists()
+    # The workers had staged the other pages: all of them, and their folders, are gone.
+    assert not (tmp_path / "public").exists()
+
+
+def _leftovers(output: Path) -> list[str]:
+    from newsletter.write.atomic import is_temp_name
+
+    return sorted(p.relative_to(output).as_posix() for p in output.rglob("*")
+                  if is_temp_name(p.name))
+
+
+def test_a_rebuild_that_fails_in_processes_leaves_the_site_as_it_was(tmp_path: Path) -> None:
+    pub = small_site(tmp_path / "pub", tuple(range(1, 9)))
+    output = built(pub, tmp_path / "public", "--jobs", "2")
+    before = site_files(output)
+    for number in range(1, 9):  # every page changes, so every worker stages a copy
+        path = pub / f"issues/{number:03d}/issue.toml"
+        path.write_text(path.read_text("utf-8").replace("The lede", "A new lede"), "utf-8")
+    path = pub / "issues/007/papers/01-sparse.toml"
+    path.write_text(path.read_text("utf-8").replace("score = 8.2", 'score = "8"'), "utf-8")
+    result = build(pub, "--output", output, "--jobs", "2")
+    assert result.exit_code == 1, result.output
+    assert site_files(output) == before
+    assert _leftovers(output) == []
+
+
+def test_a_link_in_the_way_of_one_page_refuses_a_build_in_processes(tmp_path: Path) -> None:
+    pub = small_site(tmp_path / "pub", tuple(range(1, 9)))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    output = tmp_path / "public"
+    (output / "issues").mkdir(parents=True)
+    (output / "issues" / "6").symlink_to(elsewhere)
+    result = build(pub, "--output", output, "--jobs", "2")
+    assert result.exit_code == 2, result.output
+    assert re.search(r"public/issues/6: is a link; the site writes nothing through links",
+                     one_line_error(result)), result.output
+    assert list(elsewhere.iterdir()) == []
+    # Nothing else was written either: the pages the other workers staged are gone.
+    assert sorted(p.relative_to(output).as_posix() for p in output.rglob("*")) == \
+        ["issues", "issues/6"]
 
 
 # ----------------------------------------------------------------------------- the stamps

@@ -13,6 +13,10 @@ the site makes and its bytes are still those it wrote. The list is read as hosti
 (it is in a folder anyone may have written to): a name outside the site's own, a link, a
 file someone else changed since, are left alone. Every write goes through
 ``newsletter.write.atomic``, every removal through ``newsletter.write.remove``.
+
+Writing is in two halves so that it is shared out with the rendering: each worker stages
+the pages it renders (a copy beside its place, see ``Stager``), and the build commits every
+copy at the end (``OutputDir.write_all``), or discards them all when it stops.
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from newsletter.errors import UsageError, WriteError
-from newsletter.write.atomic import replace_files, write_atomic
+from newsletter.write.atomic import commit_copies, discard_copies, stage_copy, write_atomic
 from newsletter.write.remove import NotRemoved, remove_empty_folders, remove_file
 
 MANIFEST = ".newsletter-site.json"
@@ -55,6 +60,127 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A file of the build, written beside its place (``copy``) but not yet in it; no
+    copy when the file there already holds these bytes. ``made``: the folders made for it,
+    outermost first, removed again if the build does not commit."""
+
+    name: str
+    where: str
+    digest: str
+    copy: str | None
+    made: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Stager:
+    """Paths inside the output folder (its real path, ``real``), and the first half of
+    writing there: a copy staged beside its place. Workers stage their own pages with it;
+    ``OutputDir.write_all`` commits what every worker staged, or discards all of it."""
+
+    real: str
+
+    def walk(self, name: str, *, make: bool, made: list[str] | None = None) -> str | None:
+        """The real path of ``name`` inside the folder, its folders made when ``make``
+        (and added to ``made``); None when a folder on the way is missing (and not made).
+        A link, or a file where a folder should be, on the way refuses."""
+        parts = name.split("/")
+        current = self.real
+        if make and not os.path.lexists(current):
+            missing = []
+            while not os.path.lexists(current) and current != os.path.dirname(current):
+                missing.append(current)
+                current = os.path.dirname(current)
+            for folder in reversed(missing):
+                try:
+                    os.mkdir(folder)
+                except FileExistsError:  # made by another worker meanwhile
+                    continue
+                except OSError as exc:
+                    raise WriteError(f"{folder}: cannot create the folder: "
+                                     f"{exc.strerror or exc}") from exc
+                if made is not None:
+                    made.append(folder)
+            current = self.real
+        for part in parts[:-1]:
+            current = os.path.join(current, part)
+            try:
+                status = os.lstat(current)
+            except FileNotFoundError:
+                if not make:
+                    return None
+                try:
+                    os.mkdir(current)
+                except FileExistsError:  # another worker's page shares the folder
+                    status = os.lstat(current)
+                except OSError as exc:
+                    raise WriteError(f"{current}: cannot create the folder: "
+                                     f"{exc.strerror or exc}") from exc
+                else:
+                    if made is not None:
+                        made.append(current)
+                    continue
+            except OSError as exc:
+                raise WriteError(f"{current}: {exc.strerror or exc}") from exc
+            if stat.S_ISLNK(status.st_mode):
+                raise WriteError(f"{current}: is a link; the site writes nothing through "
+                                 "links in its output folder")
+            if not stat.S_ISDIR(status.st_mode):
+                raise WriteError(f"{current}: is not a folder; the site needs one there")
+        return os.path.join(current, parts[-1])
+
+    def regular(self, where: str) -> os.stat_result | None:
+        """The file at ``where`` if it is a regular file, None if there is none; anything
+        else (a link, a folder, a pipe) refuses."""
+        try:
+            status = os.lstat(where)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise WriteError(f"{where}: {exc.strerror or exc}") from exc
+        if stat.S_ISLNK(status.st_mode):
+            raise WriteError(f"{where}: is a link; the site replaces no link in its "
+                             "output folder")
+        if not stat.S_ISREG(status.st_mode):
+            raise WriteError(f"{where}: is not a regular file; not replacing it")
+        return status
+
+    def stage(self, name: str, data: bytes) -> Staged:
+        """``data`` staged for ``name``: written beside it, unless it holds ``data``
+        already. Nothing is left behind when that fails."""
+        made: list[str] = []
+        try:
+            where = self.walk(name, make=True, made=made)
+            assert where is not None
+            status = self.regular(where)
+            digest = sha256(data)
+            if status is not None and status.st_size == len(data):
+                with open(where, "rb") as handle:
+                    if handle.read() == data:
+                        return Staged(name, where, digest, None, tuple(made))
+            copy = stage_copy(Path(where), data)
+        except BaseException:
+            _remove_made(made)
+            raise
+        return Staged(name, where, digest, str(copy), tuple(made))
+
+
+def _remove_made(made: Iterable[str]) -> None:
+    # Innermost first, whichever page's staging made each: a shared parent (``issues/``)
+    # empties only once every page's folder in it is gone.
+    for folder in sorted(set(made), key=len, reverse=True):
+        with contextlib.suppress(OSError):  # not empty: another page is staged there
+            os.rmdir(folder)
+
+
+def discard(staged: Iterable[Staged]) -> None:
+    """Undo ``Stager.stage``: the copies removed, then the folders made for them."""
+    staged = list(staged)
+    discard_copies(Path(s.copy) for s in staged if s.copy is not None)
+    _remove_made(folder for s in staged for folder in s.made)
+
+
 class OutputDir:
     """The output folder of one build (see the module's docstring)."""
 
@@ -75,6 +201,8 @@ class OutputDir:
                              "is written into")
         # The folder itself may be a link (public -> /srv/www): followed once, here.
         self.real = os.path.realpath(path)
+        # What stages files in the folder; small enough to send to a worker process.
+        self.stager = Stager(self.real)
         for source in sources:
             where = os.path.realpath(source)
             if _inside(where, self.real):
@@ -87,62 +215,13 @@ class OutputDir:
                                  "from; write the site to a folder of its own, e.g. public/")
         self._manifest = self._read_manifest() if status is not None else {}
 
-    # ------------------------------------------------------------------ paths inside it
-
-    def _walk(self, name: str, *, make: bool) -> str | None:
-        """The real path of ``name`` inside the folder, its folders made when ``make``;
-        None when a folder on the way is missing (and not made). A link, or a file where
-        a folder should be, on the way refuses."""
-        parts = name.split("/")
-        current = self.real
-        if make:
-            with contextlib.suppress(FileExistsError):
-                os.makedirs(current)
-        for part in parts[:-1]:
-            current = os.path.join(current, part)
-            try:
-                status = os.lstat(current)
-            except FileNotFoundError:
-                if not make:
-                    return None
-                try:
-                    os.mkdir(current)
-                except OSError as exc:
-                    raise WriteError(f"{current}: cannot create the folder: "
-                                     f"{exc.strerror or exc}") from exc
-                continue
-            except OSError as exc:
-                raise WriteError(f"{current}: {exc.strerror or exc}") from exc
-            if stat.S_ISLNK(status.st_mode):
-                raise WriteError(f"{current}: is a link; the site writes nothing through "
-                                 "links in its output folder")
-            if not stat.S_ISDIR(status.st_mode):
-                raise WriteError(f"{current}: is not a folder; the site needs one there")
-        return os.path.join(current, parts[-1])
-
-    def _regular(self, where: str) -> os.stat_result | None:
-        """The file at ``where`` if it is a regular file, None if there is none; anything
-        else (a link, a folder, a pipe) refuses."""
-        try:
-            status = os.lstat(where)
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise WriteError(f"{where}: {exc.strerror or exc}") from exc
-        if stat.S_ISLNK(status.st_mode):
-            raise WriteError(f"{where}: is a link; the site replaces no link in its "
-                             "output folder")
-        if not stat.S_ISREG(status.st_mode):
-            raise WriteError(f"{where}: is not a regular file; not replacing it")
-        return status
-
     def read(self, name: str) -> bytes | None:
         """The bytes of a file the site wrote, if it is still there as a regular file."""
-        where = self._walk(name, make=False)
+        where = self.stager.walk(name, make=False)
         if where is None:
             return None
         try:
-            if self._regular(where) is None:
+            if self.stager.regular(where) is None:
                 return None
             with open(where, "rb") as handle:
                 return handle.read()
@@ -158,43 +237,39 @@ class OutputDir:
 
     # ------------------------------------------------------------------ the build's writes
 
-    def write_all(self, files: Mapping[str, bytes], kept: Mapping[str, str]) -> tuple[
-            list[str], list[str], list[str]]:
-        """Write ``files`` (name → bytes) where their bytes changed, keep ``kept`` (name →
-        hash of what is there, checked unchanged), remove what the last build wrote and
-        this one does not, then the manifest. Returns (written, unchanged, removed)."""
-        written: list[str] = []
-        same: list[str] = list(kept)
-        # Every name is looked at before the first write, so that a link or a folder in
-        # the way refuses the build with nothing written, not half of it.
-        for name in sorted(files):
-            where = self._walk(name, make=False)
-            if where is not None:
-                self._regular(where)
-        changed: list[tuple[str, bytes]] = []
-        for name in sorted(files):
-            data = files[name]
-            where = self._walk(name, make=True)
-            assert where is not None
-            status = self._regular(where)
-            if status is not None and status.st_size == len(data):
-                with open(where, "rb") as handle:
-                    if handle.read() == data:
-                        same.append(name)
-                        continue
-            changed.append((where, data))
-            written.append(name)
-        replace_files([(Path(where), data) for where, data in changed])
-        now = {name: sha256(data) for name, data in files.items()} | dict(kept)
+    def write_all(self, files: Mapping[str, bytes], kept: Mapping[str, str],
+                  staged: Sequence[Staged] = ()) -> tuple[list[str], list[str], list[str]]:
+        """Write ``files`` (name → bytes) where their bytes changed, commit what was
+        ``staged`` for this build, keep ``kept`` (name → hash of what is there, checked
+        unchanged), remove what the last build wrote and this one does not, then the
+        manifest. Returns (written, unchanged, removed). When anything cannot be written,
+        nothing is: what was staged is discarded."""
+        staged = list(staged)
+        try:
+            # Every name is looked at before the first copy of these is staged, so that
+            # a link or a folder in the way refuses with nothing more made.
+            for name in sorted(files):
+                where = self.stager.walk(name, make=False)
+                if where is not None:
+                    self.stager.regular(where)
+            staged += [self.stager.stage(name, files[name]) for name in sorted(files)]
+        except BaseException:
+            discard(staged)
+            raise
+        changed = sorted((s for s in staged if s.copy is not None), key=lambda s: s.name)
+        commit_copies([(Path(s.where), Path(s.copy)) for s in changed if s.copy])
+        written = [s.name for s in changed]
+        same = [*kept, *(s.name for s in staged if s.copy is None)]
+        now = {s.name: s.digest for s in staged} | dict(kept)
         removed = [name for name in sorted(set(self._manifest) - set(now))
                    if self._remove(name, self._manifest[name])]
         manifest = {"kind": _MANIFEST_KIND, "format": _MANIFEST_FORMAT,
                     "files": dict(sorted(now.items()))}
         data = (json.dumps(manifest, indent=1, sort_keys=False) + "\n").encode("utf-8")
-        where = self._walk(MANIFEST, make=True)
+        where = self.stager.walk(MANIFEST, make=True)
         assert where is not None
         if self.read(MANIFEST) != data:
-            self._regular(where)
+            self.stager.regular(where)
             write_atomic(Path(where), data)
         self._manifest = now
         return written, sorted(same), removed
@@ -203,7 +278,7 @@ class OutputDir:
         """Remove a file the last build wrote, if it is still its bytes; then its folder
         (an issue's), if that is left empty."""
         try:
-            where = self._walk(name, make=False)
+            where = self.stager.walk(name, make=False)
         except WriteError:
             return False
         if where is None:

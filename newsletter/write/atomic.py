@@ -313,37 +313,47 @@ def _sync_filesystems(folders: Iterable[Path], syncfs: Callable[[int], int]) -> 
             os.close(fd)
 
 
-def replace_files(files: Sequence[tuple[Path, bytes]]) -> None:
-    """Replace (or create) each path with its bytes, each in one step, for the one kind of
-    name the caller may give: a regular file or a free name (the site's output folder
-    checks that). A link put in the way since is replaced, never followed.
+def stage_copy(path: Path, data: bytes) -> Path:
+    """A copy of ``data`` beside ``path``, not yet in its place: the first half of
+    ``replace_files``, for one file. ``commit_copies`` renames it into place, or
+    ``discard_copies`` removes it. A site's workers stage their own pages while the other
+    pages are still being rendered, so that the writing is shared out with the rendering."""
+    return _temp_copy(path, data, sync=_filesystem_sync() is None)
 
-    Every temporary copy is written first: when one cannot be, nothing is replaced and
-    no copy is left. Then each is renamed into place. Where syncfs(2) is, the waits for
-    the disk are shared: the copies reach it together before the renames, the renames
-    together after them; two waits for a build instead of two a file, which were most of
-    the time of writing a site. Elsewhere each copy and each folder is fsynced."""
-    syncfs = _filesystem_sync() if len(files) > 1 else None
-    folders = list(dict.fromkeys(path.parent for path, _ in files))
-    temps: list[Path] = []
-    try:
-        for path, data in files:
-            temps.append(_temp_copy(path, data, sync=syncfs is None))
-        if syncfs is not None:
+
+def discard_copies(copies: Iterable[Path]) -> None:
+    """Remove staged copies that will not be committed."""
+    for copy in copies:
+        with contextlib.suppress(OSError):
+            copy.unlink()
+
+
+def commit_copies(staged: Sequence[tuple[Path, Path]]) -> None:
+    """Rename each staged copy (``(path, copy)``, from ``stage_copy``) into place, for the
+    one kind of name the caller may give: a regular file or a free name (the site's output
+    folder checks that). A link put in the way since is replaced, never followed.
+
+    Where syncfs(2) is, the waits for the disk are shared: the copies reach it together
+    before the renames, the renames together after them; two waits for a build instead of
+    two a file, which were most of the time of writing a site. When that first wait
+    fails, nothing is replaced and no copy is left. Elsewhere each copy was fsynced when
+    staged, and each folder is fsynced after the renames."""
+    syncfs = _filesystem_sync()
+    folders = list(dict.fromkeys(path.parent for path, _ in staged))
+    if not staged:
+        return
+    if syncfs is not None:
+        try:
             _sync_filesystems(folders, syncfs)
-    except BaseException as exc:
-        for temp in temps:
-            temp.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+        except OSError as exc:
+            discard_copies(copy for _, copy in staged)
             raise WriteError(f"{folders[0]}: cannot write: {exc.strerror or exc}; nothing "
                              "was changed") from exc
-        raise
-    for index, ((path, _), temp) in enumerate(zip(files, temps, strict=True)):
+    for index, (path, copy) in enumerate(staged):
         try:
-            os.replace(temp, path)
+            os.replace(copy, path)
         except OSError as exc:
-            for left in temps[index:]:
-                left.unlink(missing_ok=True)
+            discard_copies(left for _, left in staged[index:])
             raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     if syncfs is None:
         for folder in folders:
@@ -351,6 +361,23 @@ def replace_files(files: Sequence[tuple[Path, bytes]]) -> None:
         return
     with contextlib.suppress(OSError):  # best effort, as sync_directory
         _sync_filesystems(folders, syncfs)
+
+
+def replace_files(files: Sequence[tuple[Path, bytes]]) -> None:
+    """Replace (or create) each path with its bytes, each in one step (see
+    ``commit_copies`` for which paths and how the disk is waited for). Every copy is
+    staged first: when one cannot be, nothing is replaced and no copy is left."""
+    copies: list[Path] = []
+    try:
+        for path, data in files:
+            copies.append(stage_copy(path, data))
+    except BaseException as exc:
+        discard_copies(copies)
+        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+            raise WriteError(f"{path.parent}: cannot write: {exc.strerror or exc}; "
+                             "nothing was changed") from exc
+        raise
+    commit_copies([(path, copy) for (path, _), copy in zip(files, copies, strict=True)])
 
 
 def create_new(path: Path, text: str) -> None:
