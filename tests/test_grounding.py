@@ -184,3 +184,19 @@ def test_a_shape_has_a_zero_for_each_ascii_digit_and_nothing_else_changed(text: 
 def test_the_claims_are_read_as_every_string_of_them(data: dict[str, Any]) -> None:
     claims = {key: value for key, value in data.items() if key not in lint._NOT_CLAIMS}
     assert lint._claims(data) == "\0".join(text for _, text in lint._strings(claims))
+
+
+_TOML_VALUE = st.recursive(
+    st.one_of(st.text(max_size=8), st.integers(), st.floats(allow_nan=False), st.booleans()),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.text(max_size=4), inner, max_size=4)),
+    max_leaves=20)
+
+
+@settings(max_examples=1000, deadline=None, derandomize=True, database=None)
+@given(st.dictionaries(st.sampled_from(["headline", "problem", "risks", "how_it_works",
+                                        "title", "notes", "extra"]), _TOML_VALUE))
+def test_the_claims_of_any_shape_are_read_in_the_order_positions_are_taken(
+        data: dict[str, Any]) -> None:
+    claims = {key: value for key, value in data.items() if key not in lint._NOT_CLAIMS}
+    assert lint._claims(data) == "\0".join(text for _, text in lint._strings(claims))

@@ -207,22 +207,33 @@ _NOT_CLAIMS = frozenset({"title", "url", "authors", "abstract", "published", "ar
                          "short_name", "score", "score_proposed"})
 
 
+def _add_strings(value: Any, add: Callable[[str], None]) -> None:
+    """``add`` each string in ``value``, in ``_strings``'s order, without its key paths."""
+    if isinstance(value, str):
+        add(value)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, str):
+                add(item)
+            else:
+                _add_strings(item, add)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _add_strings(item, add)
+
+
 def _claims(data: dict[str, Any]) -> str:
     """The strings of a paper's claims, NUL-separated, in the order ``_strings`` gives them:
-    a cheaper walk of the usual shape, strings and lists of strings."""
+    a walk that makes no key paths, which are wanted only for the few figures found."""
     parts: list[str] = []
+    add = parts.append
     for key, value in data.items():
         if key in _NOT_CLAIMS:
             continue
         if isinstance(value, str):
-            parts.append(value)
-        elif isinstance(value, list) and value:
-            try:
-                parts.append("\0".join(value))
-            except TypeError:  # not only strings
-                parts.extend(text for _, text in _strings(value))
-        elif isinstance(value, dict):
-            parts.extend(text for _, text in _strings(value))
+            add(value)
+        else:
+            _add_strings(value, add)
     return "\0".join(parts)
 
 
