@@ -14,6 +14,7 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -452,6 +453,31 @@ def test_editing_an_override_checks_the_issue_again(run: Run, weekly: Path) -> N
     assert check() == 1  # the cached result is the failure
     good.write_text((TEMPLATES / "weekly" / "issue.j2").read_text())
     assert check() == 0
+
+
+def test_a_template_saved_during_a_check_does_not_lend_its_verdict_to_the_other_version(
+        run: Run, weekly: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache is keyed by the templates as they were when the check began; one saved
+    while it renders (the preview checks on every save) is judged as it is then. Filed
+    under the first version's key, that verdict would come back with an undo."""
+    from newsletter.check import templates
+
+    bad = weekly / ISSUE_TEMPLATE
+    _override(weekly, ISSUE_TEMPLATE, "{{ 1 / 0 }}")
+    broken = bad.read_text()
+    render = templates.template_problems
+
+    def fixed_meanwhile(*args: Any) -> Any:
+        bad.write_text((TEMPLATES / "weekly" / "issue.j2").read_text())
+        return render(*args)
+
+    monkeypatch.setattr(templates, "template_problems", fixed_meanwhile)
+    saved = run("check", "weekly")
+    assert saved.exit_code == 0, saved.stdout
+    assert "changed during the check; its results are not cached" in saved.stderr
+    monkeypatch.setattr(templates, "template_problems", render)
+    bad.write_text(broken)  # the editor's undo
+    assert run("check", "weekly").exit_code == 1
 
 
 def test_styles_says_what_the_publication_overrides(run: Run, weekly: Path) -> None:

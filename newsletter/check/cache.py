@@ -193,7 +193,8 @@ class ResultCache:
         self.notes: list[str] = []
         self._results: dict[str, Any] = {}
         self._dirty = False
-        self._fingerprint = _fingerprint(style_specs)
+        self._specs = list(style_specs)
+        self._fingerprint = _fingerprint(self._specs)
         self._secret = key if key is not None else machine_key()
         if self._secret is not None:
             self._load()
@@ -308,6 +309,14 @@ class ResultCache:
 
     def _save(self) -> None:
         if not self._dirty or self._secret is None:
+            return
+        # The results were judged with the style specs and templates as they were read
+        # during the run, and are keyed by how they were at its start: an edit in between
+        # (a save while the preview checks) would file one version's verdict under the
+        # other's key, and an undo would bring that verdict back.
+        if _fingerprint(self._specs) != self._fingerprint:
+            self._note(self.path, "a style or template changed during the check; its "
+                       "results are not cached")
             return
         from newsletter.write.atomic import write_atomic
 
