@@ -11,6 +11,7 @@ interrupted run stops its workers at once instead of waiting for the queued work
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -25,10 +26,27 @@ def _interrupts(how: int) -> None:
         signal.pthread_sigmask(how, {signal.SIGINT})
 
 
-def ignore_interrupts() -> None:
-    """In a worker: Ctrl-C is the main process's to handle."""
+def _die_with(parent: int) -> None:
+    """Linux: this process is killed when the process that started it dies, even by
+    SIGKILL (a worker would otherwise wait on the pool's queue for ever)."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)
+
+
+def ignore_interrupts(parent: int | None = None) -> None:
+    """In a worker: Ctrl-C is the main process's to handle, and the worker ends with it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _interrupts(signal.SIG_UNBLOCK)
+    if parent is not None:
+        _die_with(parent)
 
 
 class _Sent:
@@ -58,14 +76,11 @@ class _Sent:
 
 def spread(work: Callable[[Item], Result], items: Sequence[Item], jobs: int, *,
            serial: Callable[[Item], Result] | None = None,
-           progress: Progress | None = None,
-           into: list[Result] | None = None) -> list[Result]:
+           progress: Progress | None = None) -> list[Result]:
     """``work`` of each item, in order; over ``jobs`` processes when there are at least
     two items a process, else serially (with ``serial``, if given, instead of ``work``).
-    ``progress`` is told (done, all) as results come in. The results are appended to
-    ``into`` (and that list returned) when given: a caller that is interrupted still has
-    those that came in before, to undo what they did."""
-    done: list[Result] = [] if into is None else into
+    ``progress`` is told (done, all) as results come in."""
+    done: list[Result] = []
     if jobs <= 1 or len(items) < 2 * jobs:
         one = serial or work
         for item in items:
@@ -79,7 +94,7 @@ def spread(work: Callable[[Item], Result], items: Sequence[Item], jobs: int, *,
     # fork where there is one: workers start with the models already built.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
-                               initializer=ignore_interrupts)
+                               initializer=ignore_interrupts, initargs=(os.getpid(),))
     # Ctrl-C waits while the workers are forked (map submits all work, which starts them),
     # so none is interrupted before it can ignore it; then it reaches this process.
     _interrupts(signal.SIG_BLOCK)

@@ -50,11 +50,3 @@ def test_another_such_error_arrives_as_the_bug_it_is() -> None:
     with pytest.raises(RuntimeError, match=r"^_Odd: odd 1 2$"):
         spread(_odd_three, list(range(8)), 2)
 
-
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_a_caller_stopped_by_an_error_has_the_results_that_came_before(jobs: int) -> None:
-    """``into``: the site discards the pages its workers staged before an error."""
-    received: list[int] = []
-    with pytest.raises(NewsletterError):
-        spread(_refuse_three, list(range(8)), jobs, into=received)
-    assert received == [0, 1, 2]

@@ -9,17 +9,21 @@ browser and the Nu HTML Checker in test_site_pages.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
 import shutil
+import subprocess
+import sys
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from newsletter.entries.loading import load_issue
+from newsletter.entries.loading import LoadedIssue, load_issue
 from tests.support.cli import PROBLEM, Cli, Result, assert_no_crash, one_line_error, output_lines
 from tests.support.paths import EXAMPLES, REPO, example_names
 from tests.support.publication import issue, paper, publication
@@ -572,13 +576,23 @@ def _leftovers(output: Path) -> list[str]:
                   if is_temp_name(p.name))
 
 
+def _every_page_changes(pub: Path, numbers: range) -> None:
+    """Every issue's lede edited, so that a rebuild stages a copy of every page."""
+    for number in numbers:
+        path = pub / f"issues/{number:03d}/issue.toml"
+        path.write_text(path.read_text("utf-8").replace("The lede", "A new lede"), "utf-8")
+
+
+def _nothing_staged_is_left(output: Path) -> None:
+    assert _leftovers(output) == []
+    assert [p.name for p in output.iterdir() if p.name.startswith(".newsletter-staging")] == []
+
+
 def test_a_rebuild_that_fails_in_processes_leaves_the_site_as_it_was(tmp_path: Path) -> None:
     pub = small_site(tmp_path / "pub", tuple(range(1, 9)))
     output = built(pub, tmp_path / "public", "--jobs", "2")
     before = site_files(output)
-    for number in range(1, 9):  # every page changes, so every worker stages a copy
-        path = pub / f"issues/{number:03d}/issue.toml"
-        path.write_text(path.read_text("utf-8").replace("The lede", "A new lede"), "utf-8")
+    _every_page_changes(pub, range(1, 9))
     path = pub / "issues/007/papers/01-sparse.toml"
     path.write_text(path.read_text("utf-8").replace("score = 8.2", 'score = "8"'), "utf-8")
     result = build(pub, "--output", output, "--jobs", "2")
@@ -650,3 +664,150 @@ def test_an_edit_that_keeps_the_size_and_the_time_is_still_seen(
     assert paper_file.stat().st_size == before.st_size
     _build_in_process(pub, output)
     assert "Sparse Attenti0n, part 2" in (output / "issues/2/index.html").read_text("utf-8")
+
+
+# ----------------------------------------------------------------------------- stopped builds
+
+
+def _site_of_eight(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
+    """A built site of eight issues whose every page then changes: the next build stages
+    a copy of each, in two workers."""
+    pub = small_site(tmp_path / "pub", tuple(range(1, 9)))
+    output = built(pub, tmp_path / "public", "--jobs", "2")
+    before = site_files(output)
+    _every_page_changes(pub, range(1, 9))
+    return pub, output, before
+
+
+def test_a_worker_that_crashes_leaves_the_site_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsletter.publish.site import build_site
+    from newsletter.render import document
+
+    pub, output, before = _site_of_eight(tmp_path)
+    render = document.render_document
+
+    def crash_on_seven(loaded: LoadedIssue, *args: object, **kwargs: object) -> bytes:
+        if loaded.issue is not None and loaded.issue.number == 7:
+            raise RuntimeError("a bug")
+        return render(loaded, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(document, "render_document", crash_on_seven)  # forked: theirs too
+    with pytest.raises(RuntimeError, match="a bug"):
+        build_site(pub, output, jobs=2)
+    assert site_files(output) == before
+    _nothing_staged_is_left(output)
+
+
+def test_ctrl_c_while_the_copies_reach_the_disk_changes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsletter.publish.site import build_site
+    from newsletter.write import atomic
+
+    if atomic._filesystem_sync() is None:
+        pytest.skip("no syncfs(2) here: each copy is fsynced as it is staged")
+    pub, output, before = _site_of_eight(tmp_path)
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(atomic, "_sync_filesystems", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build_site(pub, output, jobs=2)
+    assert site_files(output) == before
+    _nothing_staged_is_left(output)
+
+
+def test_a_site_file_that_cannot_be_written_leaves_no_copy_of_the_others(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsletter.errors import WriteError
+    from newsletter.publish import output as site_output
+    from newsletter.publish.site import build_site
+
+    pub, output, before = _site_of_eight(tmp_path)
+    stage = site_output.Stager.stage
+
+    def full_disk(stager: site_output.Stager, name: str, data: bytes) -> site_output.Staged:
+        if name == "papers/index.html":  # after feed.json, feed.xml, index.html
+            raise WriteError(f"{name}: cannot write: File too large; nothing was changed")
+        return stage(stager, name, data)
+
+    monkeypatch.setattr(site_output.Stager, "stage", full_disk)
+    with pytest.raises(WriteError, match="File too large"):
+        build_site(pub, output, jobs=2)
+    assert site_files(output) == before
+    _nothing_staged_is_left(output)
+
+
+def test_a_first_build_that_cannot_commit_leaves_no_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsletter.errors import WriteError
+    from newsletter.publish import output as site_output
+    from newsletter.publish.site import build_site
+
+    pub = small_site(tmp_path / "pub", tuple(range(1, 9)))
+
+    def read_only(*args: object) -> None:
+        raise WriteError("public: cannot write: Input/output error; nothing was changed")
+
+    monkeypatch.setattr(site_output, "commit_copies", read_only)
+    with pytest.raises(WriteError):
+        build_site(pub, tmp_path / "deep" / "public", jobs=2)
+    assert not (tmp_path / "deep").exists()
+
+
+def test_a_failing_build_removes_nothing_it_did_not_write(tmp_path: Path) -> None:
+    """Not even an old copy some killed writer left: a failing build changes nothing."""
+    pub, output, _ = _site_of_eight(tmp_path)
+    orphan = output / "issues" / "5" / ".index.html.abcdefgh.tmp"
+    orphan.write_text("left by a killed writer", "utf-8")
+    os.utime(orphan, (1, 1))
+    path = pub / "issues/003/papers/01-sparse.toml"
+    path.write_text(path.read_text("utf-8").replace("score = 8.2", 'score = "8"'), "utf-8")
+    assert build(pub, "--output", output, "--jobs", "2").exit_code == 1
+    assert orphan.read_text("utf-8") == "left by a killed writer"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and PR_SET_PDEATHSIG")
+def test_a_killed_build_takes_its_workers_and_the_next_build_its_copies(
+        tmp_path: Path) -> None:
+    pub = tmp_path / "pub"
+    publication(pub, 'url = "https://news.example.org/weekly/"\n')
+    for number in range(1, 401):  # enough that the build is still rendering when killed
+        day = dt.date(2020, 1, 1) + dt.timedelta(days=7 * number)
+        issue(pub / "issues" / f"{number:03d}", number, day.isoformat(), status="published",
+              papers={"01-sparse.toml": paper(url=f'"https://arxiv.org/abs/2604.{number:05d}"')})
+    output = tmp_path / "public"
+    started = subprocess.Popen(
+        [sys.executable, "-m", "newsletter", "site", str(pub), "--output", str(output),
+         "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    give_up = time.monotonic() + 60
+    while len(workers) < 2 and started.poll() is None and time.monotonic() < give_up:
+        workers = _children(started.pid)
+        time.sleep(0.01)
+    assert len(workers) == 2 and started.poll() is None, "the build ended before its kill"
+    staging = [p for p in output.iterdir() if p.name.startswith(".newsletter-staging")]
+    started.kill()
+    started.wait()
+    give_up = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < give_up:
+        time.sleep(0.05)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    assert staging and all(folder.is_dir() for folder in staging)  # what it left
+    built(pub, output)
+    _nothing_staged_is_left(output)
+    assert len(list((output / "issues").iterdir())) == 400
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat_file.parent.name))
+    return found

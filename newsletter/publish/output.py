@@ -15,8 +15,9 @@ file someone else changed since, are left alone. Every write goes through
 ``newsletter.write.atomic``, every removal through ``newsletter.write.remove``.
 
 Writing is in two halves so that it is shared out with the rendering: each worker stages
-the pages it renders (a copy beside its place, see ``Stager``), and the build commits every
-copy at the end (``OutputDir.write_all``), or discards them all when it stops.
+the pages it renders (a copy in the build's own staging folder, see ``Stager``), and the
+build commits every copy at the end (``OutputDir.write_all``). Whatever ends the build, the
+staging folder goes with it, and nothing staged is left behind.
 """
 
 from __future__ import annotations
@@ -26,16 +27,21 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from newsletter.errors import UsageError, WriteError
-from newsletter.write.atomic import commit_copies, discard_copies, stage_copy, write_atomic
+from newsletter.write.atomic import STALE_TEMP_SECONDS, commit_copies, stage_copy, write_atomic
 from newsletter.write.remove import NotRemoved, remove_empty_folders, remove_file
 
 MANIFEST = ".newsletter-site.json"
+# A build's own folder for the copies it stages (see OutputDir.staging).
+_STAGING_PREFIX = ".newsletter-staging."
 _MANIFEST_KIND = "newsletter-site"
 _MANIFEST_FORMAT = 1
 # A manifest of 100,000 issues is a few MB; a larger one is not ours, and not read.
@@ -62,24 +68,23 @@ def _inside(path: str, folder: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Staged:
-    """A file of the build, written beside its place (``copy``) but not yet in it; no
-    copy when the file there already holds these bytes. ``made``: the folders made for it,
-    outermost first, removed again if the build does not commit."""
+    """A file of the build, written into the build's staging folder (``copy``) but not
+    yet in its place; no copy when the file there already holds these bytes."""
 
     name: str
-    where: str
     digest: str
     copy: str | None
-    made: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Stager:
     """Paths inside the output folder (its real path, ``real``), and the first half of
-    writing there: a copy staged beside its place. Workers stage their own pages with it;
-    ``OutputDir.write_all`` commits what every worker staged, or discards all of it."""
+    writing there: a copy staged in the build's own staging folder (``staging``, see
+    ``OutputDir.staging``). Workers stage their own pages with it, making nothing in the
+    output folder itself; ``OutputDir.write_all`` commits what every worker staged."""
 
     real: str
+    staging: str | None = None
 
     def walk(self, name: str, *, make: bool, made: list[str] | None = None) -> str | None:
         """The real path of ``name`` inside the folder, its folders made when ``make``
@@ -87,22 +92,6 @@ class Stager:
         A link, or a file where a folder should be, on the way refuses."""
         parts = name.split("/")
         current = self.real
-        if make and not os.path.lexists(current):
-            missing = []
-            while not os.path.lexists(current) and current != os.path.dirname(current):
-                missing.append(current)
-                current = os.path.dirname(current)
-            for folder in reversed(missing):
-                try:
-                    os.mkdir(folder)
-                except FileExistsError:  # made by another worker meanwhile
-                    continue
-                except OSError as exc:
-                    raise WriteError(f"{folder}: cannot create the folder: "
-                                     f"{exc.strerror or exc}") from exc
-                if made is not None:
-                    made.append(folder)
-            current = self.real
         for part in parts[:-1]:
             current = os.path.join(current, part)
             try:
@@ -112,15 +101,12 @@ class Stager:
                     return None
                 try:
                     os.mkdir(current)
-                except FileExistsError:  # another worker's page shares the folder
                     status = os.lstat(current)
-                except OSError as exc:
+                except OSError as exc:  # made (or made a link) by someone else meanwhile
                     raise WriteError(f"{current}: cannot create the folder: "
                                      f"{exc.strerror or exc}") from exc
-                else:
-                    if made is not None:
-                        made.append(current)
-                    continue
+                if made is not None:
+                    made.append(current)
             except OSError as exc:
                 raise WriteError(f"{current}: {exc.strerror or exc}") from exc
             if stat.S_ISLNK(status.st_mode):
@@ -147,38 +133,52 @@ class Stager:
         return status
 
     def stage(self, name: str, data: bytes) -> Staged:
-        """``data`` staged for ``name``: written beside it, unless it holds ``data``
-        already. Nothing is left behind when that fails."""
-        made: list[str] = []
-        try:
-            where = self.walk(name, make=True, made=made)
-            assert where is not None
+        """``data`` for ``name``, looked at against what is there (a link or a non-file on
+        the way refuses; the same bytes need no copy), else copied into the staging
+        folder."""
+        digest = sha256(data)
+        where = self.walk(name, make=False)
+        if where is not None:
             status = self.regular(where)
-            digest = sha256(data)
             if status is not None and status.st_size == len(data):
                 with open(where, "rb") as handle:
                     if handle.read() == data:
-                        return Staged(name, where, digest, None, tuple(made))
-            copy = stage_copy(Path(where), data)
-        except BaseException:
-            _remove_made(made)
-            raise
-        return Staged(name, where, digest, str(copy), tuple(made))
+                        return Staged(name, digest, None)
+        assert self.staging is not None, "stage only inside OutputDir.staging()"
+        copy = stage_copy(Path(self.staging) / "page", data, sweep=False)
+        return Staged(name, digest, str(copy))
 
 
 def _remove_made(made: Iterable[str]) -> None:
-    # Innermost first, whichever page's staging made each: a shared parent (``issues/``)
-    # empties only once every page's folder in it is gone.
-    for folder in sorted(set(made), key=len, reverse=True):
-        with contextlib.suppress(OSError):  # not empty: another page is staged there
+    for folder in reversed(list(made)):
+        with contextlib.suppress(OSError):  # not empty: a page is in it
             os.rmdir(folder)
 
 
-def discard(staged: Iterable[Staged]) -> None:
-    """Undo ``Stager.stage``: the copies removed, then the folders made for them."""
-    staged = list(staged)
-    discard_copies(Path(s.copy) for s in staged if s.copy is not None)
-    _remove_made(folder for s in staged for folder in s.made)
+def _abandoned(path: str) -> bool:
+    """Whether ``path`` is a staging folder of ours whose build is over (killed before it
+    could remove it): a real folder of this user's that no build holds locked."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+                     | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISDIR(status.st_mode) or (
+                hasattr(os, "getuid") and status.st_uid != os.getuid()):
+            return False
+        try:
+            import fcntl
+        except ImportError:  # no locks (Windows): only one old enough to be no live build's
+            return time.time() - status.st_mtime > STALE_TEMP_SECONDS
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False  # a build into this folder is running
+        return True
+    finally:
+        os.close(fd)
 
 
 class OutputDir:
@@ -237,27 +237,75 @@ class OutputDir:
 
     # ------------------------------------------------------------------ the build's writes
 
+    @contextlib.contextmanager
+    def staging(self) -> Iterator[Stager]:
+        """A staging folder of this build's own in the output folder (both made if
+        missing), locked while the build runs and removed with whatever it still holds
+        when the build ends, however it ends: what the workers staged is never left
+        behind, even by an interrupted build. One a killed build left is removed first.
+        Made by the build, the output folder goes again too if the build leaves it
+        empty."""
+        made: list[str] = []
+        missing, current = [], self.real
+        while not os.path.lexists(current) and current != os.path.dirname(current):
+            missing.append(current)
+            current = os.path.dirname(current)
+        try:
+            for folder in reversed(missing):
+                os.mkdir(folder)
+                made.append(folder)
+            with os.scandir(self.real) as entries:
+                old = [entry.path for entry in entries if entry.name.startswith(
+                    _STAGING_PREFIX) and entry.is_dir(follow_symlinks=False)]
+            for folder in old:
+                if _abandoned(folder):
+                    shutil.rmtree(folder, ignore_errors=True)
+            folder = tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=self.real)
+        except OSError as exc:
+            _remove_made(made)
+            raise WriteError(f"{self.path}: cannot write here: {exc.strerror or exc}") from exc
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            with contextlib.suppress(ImportError, OSError):
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX)  # see _abandoned
+            stager = self.stager = Stager(self.real, folder)
+            yield stager
+        finally:
+            self.stager = Stager(self.real)
+            shutil.rmtree(folder, ignore_errors=True)
+            os.close(fd)
+            _remove_made(made)
+
     def write_all(self, files: Mapping[str, bytes], kept: Mapping[str, str],
                   staged: Sequence[Staged] = ()) -> tuple[list[str], list[str], list[str]]:
         """Write ``files`` (name → bytes) where their bytes changed, commit what was
         ``staged`` for this build, keep ``kept`` (name → hash of what is there, checked
         unchanged), remove what the last build wrote and this one does not, then the
-        manifest. Returns (written, unchanged, removed). When anything cannot be written,
-        nothing is: what was staged is discarded."""
+        manifest. Returns (written, unchanged, removed). Inside ``staging()`` only. When
+        anything cannot be written, nothing is (the folders made for it are removed)."""
         staged = list(staged)
-        try:
-            # Every name is looked at before the first copy of these is staged, so that
-            # a link or a folder in the way refuses with nothing more made.
-            for name in sorted(files):
-                where = self.stager.walk(name, make=False)
-                if where is not None:
-                    self.stager.regular(where)
-            staged += [self.stager.stage(name, files[name]) for name in sorted(files)]
-        except BaseException:
-            discard(staged)
-            raise
+        # Every name is looked at before a folder is made, so that a link or a folder in
+        # the way refuses with nothing made.
+        for name in sorted({*files, *(s.name for s in staged)}):
+            where = self.stager.walk(name, make=False)
+            if where is not None:
+                self.stager.regular(where)
+        staged += [self.stager.stage(name, files[name]) for name in sorted(files)]
         changed = sorted((s for s in staged if s.copy is not None), key=lambda s: s.name)
-        commit_copies([(Path(s.where), Path(s.copy)) for s in changed if s.copy])
+        made: list[str] = []
+        try:
+            targets = []
+            for item in changed:
+                where = self.stager.walk(item.name, make=True, made=made)
+                assert where is not None and item.copy is not None
+                self.stager.regular(where)  # again: a worker looked at it a while ago
+                targets.append((Path(where), Path(item.copy)))
+            commit_copies(targets)
+        except BaseException:
+            _remove_made(made)
+            raise
         written = [s.name for s in changed]
         same = [*kept, *(s.name for s in staged if s.copy is None)]
         now = {s.name: s.digest for s in staged} | dict(kept)

@@ -586,7 +586,7 @@ def build_site(root: Path, output: Path, *, drafts: bool = False, base_url: str 
     from newsletter.entries.problems import has_errors, sort_problems
     from newsletter.entries.tomlfile import read_toml
     from newsletter.processes import spread
-    from newsletter.publish.output import OutputDir, discard
+    from newsletter.publish.output import OutputDir
 
     publications = Publications()
     site = _site(root, base_url, publications)
@@ -643,15 +643,14 @@ def build_site(root: Path, output: Path, *, drafts: bool = False, base_url: str 
         if progress is not None:
             progress(len(issue_dirs) - total + done, len(issue_dirs))
 
-    # Each worker stages its own pages in the output folder (the writing shared out with
-    # the rendering); the build commits them all at the end, or discards them all.
-    tasks = [_Task(issue_dir, drafts, issue_page, out.stager,
-                   site_key if cached.get(os.path.abspath(issue_dir)) is None else None)
-             for issue_dir, _, _ in misses]
-    rendered: list[_Rendered] = []
-    try:
-        spread(_render_issue, tasks, jobs, progress=advance, into=rendered,
-               serial=lambda task: _render_issue(task, publications, templates))
+    # Each worker stages its own pages (the writing shared out with the rendering); the
+    # build commits them all at the end, and whatever ends it takes the rest away.
+    with out.staging() as stager:
+        tasks = [_Task(issue_dir, drafts, issue_page, stager,
+                       site_key if cached.get(os.path.abspath(issue_dir)) is None else None)
+                 for issue_dir, _, _ in misses]
+        rendered = spread(_render_issue, tasks, jobs, progress=advance,
+                          serial=lambda task: _render_issue(task, publications, templates))
         staged: list[Staged] = []
         unwritable: list[str] = []
         for (issue_dir, known_key, known_stamp), done in zip(misses, rendered, strict=True):
@@ -680,10 +679,7 @@ def build_site(root: Path, output: Path, *, drafts: bool = False, base_url: str 
 
         summaries.sort(key=lambda s: (s.date, s.number), reverse=True)
         files = _site_files(site, summaries, {s.name: s for s in staged}, out, feed_items)
-    except BaseException:
-        discard(done.staged for done in rendered if done.staged is not None)
-        raise
-    result.written, result.unchanged, result.removed = out.write_all(files, kept, staged)
+        result.written, result.unchanged, result.removed = out.write_all(files, kept, staged)
     result.issues = len(summaries)
     _write_cache(cache_file, site_key, keep_cache)
     return result

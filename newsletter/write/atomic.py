@@ -84,10 +84,13 @@ def remove_stale_temps(directory: Path, older_than: float = STALE_TEMP_SECONDS) 
     return removed
 
 
-def _temp_copy(path: Path, text: str | bytes, *, sync: bool = True) -> Path:
+def _temp_copy(path: Path, text: str | bytes, *, sync: bool = True, sweep: bool = True
+               ) -> Path:
     """A hidden temporary file beside ``path`` holding ``text``, fsynced unless the caller
-    makes it durable itself (``replace_files``)."""
-    remove_stale_temps(path.parent)
+    makes it durable itself (``replace_files``); with ``sweep``, old orphans in its folder
+    are removed first."""
+    if sweep:
+        remove_stale_temps(path.parent)
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX,
                                     dir=path.parent)
@@ -313,12 +316,12 @@ def _sync_filesystems(folders: Iterable[Path], syncfs: Callable[[int], int]) -> 
             os.close(fd)
 
 
-def stage_copy(path: Path, data: bytes) -> Path:
+def stage_copy(path: Path, data: bytes, *, sweep: bool = True) -> Path:
     """A copy of ``data`` beside ``path``, not yet in its place: the first half of
-    ``replace_files``, for one file. ``commit_copies`` renames it into place, or
-    ``discard_copies`` removes it. A site's workers stage their own pages while the other
-    pages are still being rendered, so that the writing is shared out with the rendering."""
-    return _temp_copy(path, data, sync=_filesystem_sync() is None)
+    ``replace_files``, for one file. ``commit_copies`` renames it into place (anywhere on
+    the same filesystem), or ``discard_copies`` removes it. ``sweep=False`` for a folder of
+    the caller's own, which holds no orphans (and may hold hundreds of copies)."""
+    return _temp_copy(path, data, sync=_filesystem_sync() is None, sweep=sweep)
 
 
 def discard_copies(copies: Iterable[Path]) -> None:
@@ -328,6 +331,24 @@ def discard_copies(copies: Iterable[Path]) -> None:
             copy.unlink()
 
 
+@contextlib.contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Ctrl-C held back until the block is done (in the main thread, where there is
+    pthread_sigmask): a loop of renames is either not begun or finished."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "pthread_sigmask") or \
+            threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def commit_copies(staged: Sequence[tuple[Path, Path]]) -> None:
     """Rename each staged copy (``(path, copy)``, from ``stage_copy``) into place, for the
     one kind of name the caller may give: a regular file or a free name (the site's output
@@ -335,26 +356,30 @@ def commit_copies(staged: Sequence[tuple[Path, Path]]) -> None:
 
     Where syncfs(2) is, the waits for the disk are shared: the copies reach it together
     before the renames, the renames together after them; two waits for a build instead of
-    two a file, which were most of the time of writing a site. When that first wait
-    fails, nothing is replaced and no copy is left. Elsewhere each copy was fsynced when
-    staged, and each folder is fsynced after the renames."""
+    two a file, which were most of the time of writing a site. When that first wait fails
+    or is interrupted, nothing is replaced and no copy is left; Ctrl-C during the renames
+    waits for them to end. Elsewhere each copy was fsynced when staged, and each folder is
+    fsynced after the renames."""
     syncfs = _filesystem_sync()
     folders = list(dict.fromkeys(path.parent for path, _ in staged))
     if not staged:
         return
-    if syncfs is not None:
-        try:
-            _sync_filesystems(folders, syncfs)
-        except OSError as exc:
-            discard_copies(copy for _, copy in staged)
-            raise WriteError(f"{folders[0]}: cannot write: {exc.strerror or exc}; nothing "
-                             "was changed") from exc
-    for index, (path, copy) in enumerate(staged):
-        try:
-            os.replace(copy, path)
-        except OSError as exc:
-            discard_copies(left for _, left in staged[index:])
-            raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    try:
+        if syncfs is not None:
+            _sync_filesystems(dict.fromkeys(copy.parent for _, copy in staged), syncfs)
+    except BaseException as exc:
+        discard_copies(copy for _, copy in staged)
+        if isinstance(exc, OSError):
+            raise WriteError(f"{folders[0]}: cannot write: {exc.strerror or exc}; "
+                             "nothing was changed") from exc
+        raise
+    with _uninterrupted():
+        for index, (path, copy) in enumerate(staged):
+            try:
+                os.replace(copy, path)
+            except OSError as exc:
+                discard_copies(left for _, left in staged[index:])
+                raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     if syncfs is None:
         for folder in folders:
             sync_directory(folder)
