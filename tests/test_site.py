@@ -19,6 +19,7 @@ import sys
 import time
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -577,15 +578,14 @@ def _leftovers(output: Path) -> list[str]:
 
 
 def _every_page_changes(pub: Path, numbers: range) -> None:
-    """Every issue's lede edited, so that a rebuild stages a copy of every page."""
+    """Every issue's lede edited, so that a rebuild writes every page again."""
     for number in numbers:
         path = pub / f"issues/{number:03d}/issue.toml"
         path.write_text(path.read_text("utf-8").replace("The lede", "A new lede"), "utf-8")
 
 
-def _nothing_staged_is_left(output: Path) -> None:
+def _no_copy_is_left(output: Path) -> None:
     assert _leftovers(output) == []
-    assert [p.name for p in output.iterdir() if p.name.startswith(".newsletter-staging")] == []
 
 
 def test_a_rebuild_that_fails_in_processes_leaves_the_site_as_it_was(tmp_path: Path) -> None:
@@ -696,7 +696,7 @@ def test_a_worker_that_crashes_leaves_the_site_as_it_was(
     with pytest.raises(RuntimeError, match="a bug"):
         build_site(pub, output, jobs=2)
     assert site_files(output) == before
-    _nothing_staged_is_left(output)
+    _no_copy_is_left(output)
 
 
 def test_ctrl_c_while_the_copies_reach_the_disk_changes_nothing(
@@ -715,28 +715,28 @@ def test_ctrl_c_while_the_copies_reach_the_disk_changes_nothing(
     with pytest.raises(KeyboardInterrupt):
         build_site(pub, output, jobs=2)
     assert site_files(output) == before
-    _nothing_staged_is_left(output)
+    _no_copy_is_left(output)
 
 
 def test_a_site_file_that_cannot_be_written_leaves_no_copy_of_the_others(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from newsletter.errors import WriteError
-    from newsletter.publish import output as site_output
     from newsletter.publish.site import build_site
+    from newsletter.write import atomic
 
     pub, output, before = _site_of_eight(tmp_path)
-    stage = site_output.Stager.stage
+    copy = atomic._temp_copy
 
-    def full_disk(stager: site_output.Stager, name: str, data: bytes) -> site_output.Staged:
-        if name == "papers/index.html":  # after feed.json, feed.xml, index.html
-            raise WriteError(f"{name}: cannot write: File too large; nothing was changed")
-        return stage(stager, name, data)
+    def full_disk(path: Path, *args: Any, **kwargs: Any) -> Path:
+        if path.name == "rss.xml":  # after the other feeds, the archive and the pages
+            raise WriteError(f"{path}: cannot write: File too large; nothing was changed")
+        return copy(path, *args, **kwargs)
 
-    monkeypatch.setattr(site_output.Stager, "stage", full_disk)
+    monkeypatch.setattr(atomic, "_temp_copy", full_disk)
     with pytest.raises(WriteError, match="File too large"):
         build_site(pub, output, jobs=2)
     assert site_files(output) == before
-    _nothing_staged_is_left(output)
+    _no_copy_is_left(output)
 
 
 def test_a_first_build_that_cannot_commit_leaves_no_folder(
@@ -750,7 +750,7 @@ def test_a_first_build_that_cannot_commit_leaves_no_folder(
     def read_only(*args: object) -> None:
         raise WriteError("public: cannot write: Input/output error; nothing was changed")
 
-    monkeypatch.setattr(site_output, "commit_copies", read_only)
+    monkeypatch.setattr(site_output, "replace_files", read_only)
     with pytest.raises(WriteError):
         build_site(pub, tmp_path / "deep" / "public", jobs=2)
     assert not (tmp_path / "deep").exists()
@@ -769,7 +769,7 @@ def test_a_failing_build_removes_nothing_it_did_not_write(tmp_path: Path) -> Non
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and PR_SET_PDEATHSIG")
-def test_a_killed_build_takes_its_workers_and_the_next_build_its_copies(
+def test_a_killed_build_takes_its_workers_with_it(
         tmp_path: Path) -> None:
     pub = tmp_path / "pub"
     publication(pub, 'url = "https://news.example.org/weekly/"\n')
@@ -787,16 +787,14 @@ def test_a_killed_build_takes_its_workers_and_the_next_build_its_copies(
         workers = _children(started.pid)
         time.sleep(0.01)
     assert len(workers) == 2 and started.poll() is None, "the build ended before its kill"
-    staging = [p for p in output.iterdir() if p.name.startswith(".newsletter-staging")]
     started.kill()
     started.wait()
     give_up = time.monotonic() + 30
     while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < give_up:
         time.sleep(0.05)
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
-    assert staging and all(folder.is_dir() for folder in staging)  # what it left
     built(pub, output)
-    _nothing_staged_is_left(output)
+    _no_copy_is_left(output)
     assert len(list((output / "issues").iterdir())) == 400
 
 

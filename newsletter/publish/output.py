@@ -13,11 +13,6 @@ the site makes and its bytes are still those it wrote. The list is read as hosti
 (it is in a folder anyone may have written to): a name outside the site's own, a link, a
 file someone else changed since, are left alone. Every write goes through
 ``newsletter.write.atomic``, every removal through ``newsletter.write.remove``.
-
-Writing is in two halves so that it is shared out with the rendering: each worker stages
-the pages it renders (a copy in the build's own staging folder, see ``Stager``), and the
-build commits every copy at the end (``OutputDir.write_all``). Whatever ends the build, the
-staging folder goes with it, and nothing staged is left behind.
 """
 
 from __future__ import annotations
@@ -27,21 +22,15 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import stat
-import tempfile
-import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from newsletter.errors import UsageError, WriteError
-from newsletter.write.atomic import STALE_TEMP_SECONDS, commit_copies, stage_copy, write_atomic
+from newsletter.write.atomic import replace_files, write_atomic
 from newsletter.write.remove import NotRemoved, remove_empty_folders, remove_file
 
 MANIFEST = ".newsletter-site.json"
-# A build's own folder for the copies it stages (see OutputDir.staging).
-_STAGING_PREFIX = ".newsletter-staging."
 _MANIFEST_KIND = "newsletter-site"
 _MANIFEST_FORMAT = 1
 # A manifest of 100,000 issues is a few MB; a larger one is not ours, and not read.
@@ -66,121 +55,6 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-@dataclass(frozen=True, slots=True)
-class Staged:
-    """A file of the build, written into the build's staging folder (``copy``) but not
-    yet in its place; no copy when the file there already holds these bytes."""
-
-    name: str
-    digest: str
-    copy: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Stager:
-    """Paths inside the output folder (its real path, ``real``), and the first half of
-    writing there: a copy staged in the build's own staging folder (``staging``, see
-    ``OutputDir.staging``). Workers stage their own pages with it, making nothing in the
-    output folder itself; ``OutputDir.write_all`` commits what every worker staged."""
-
-    real: str
-    staging: str | None = None
-
-    def walk(self, name: str, *, make: bool, made: list[str] | None = None) -> str | None:
-        """The real path of ``name`` inside the folder, its folders made when ``make``
-        (and added to ``made``); None when a folder on the way is missing (and not made).
-        A link, or a file where a folder should be, on the way refuses."""
-        parts = name.split("/")
-        current = self.real
-        for part in parts[:-1]:
-            current = os.path.join(current, part)
-            try:
-                status = os.lstat(current)
-            except FileNotFoundError:
-                if not make:
-                    return None
-                try:
-                    os.mkdir(current)
-                    status = os.lstat(current)
-                except OSError as exc:  # made (or made a link) by someone else meanwhile
-                    raise WriteError(f"{current}: cannot create the folder: "
-                                     f"{exc.strerror or exc}") from exc
-                if made is not None:
-                    made.append(current)
-            except OSError as exc:
-                raise WriteError(f"{current}: {exc.strerror or exc}") from exc
-            if stat.S_ISLNK(status.st_mode):
-                raise WriteError(f"{current}: is a link; the site writes nothing through "
-                                 "links in its output folder")
-            if not stat.S_ISDIR(status.st_mode):
-                raise WriteError(f"{current}: is not a folder; the site needs one there")
-        return os.path.join(current, parts[-1])
-
-    def regular(self, where: str) -> os.stat_result | None:
-        """The file at ``where`` if it is a regular file, None if there is none; anything
-        else (a link, a folder, a pipe) refuses."""
-        try:
-            status = os.lstat(where)
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise WriteError(f"{where}: {exc.strerror or exc}") from exc
-        if stat.S_ISLNK(status.st_mode):
-            raise WriteError(f"{where}: is a link; the site replaces no link in its "
-                             "output folder")
-        if not stat.S_ISREG(status.st_mode):
-            raise WriteError(f"{where}: is not a regular file; not replacing it")
-        return status
-
-    def stage(self, name: str, data: bytes) -> Staged:
-        """``data`` for ``name``, looked at against what is there (a link or a non-file on
-        the way refuses; the same bytes need no copy), else copied into the staging
-        folder."""
-        digest = sha256(data)
-        where = self.walk(name, make=False)
-        if where is not None:
-            status = self.regular(where)
-            if status is not None and status.st_size == len(data):
-                with open(where, "rb") as handle:
-                    if handle.read() == data:
-                        return Staged(name, digest, None)
-        assert self.staging is not None, "stage only inside OutputDir.staging()"
-        copy = stage_copy(Path(self.staging) / "page", data, sweep=False)
-        return Staged(name, digest, str(copy))
-
-
-def _remove_made(made: Iterable[str]) -> None:
-    for folder in reversed(list(made)):
-        with contextlib.suppress(OSError):  # not empty: a page is in it
-            os.rmdir(folder)
-
-
-def _abandoned(path: str) -> bool:
-    """Whether ``path`` is a staging folder of ours whose build is over (killed before it
-    could remove it): a real folder of this user's that no build holds locked."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
-                     | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return False
-    try:
-        status = os.fstat(fd)
-        if not stat.S_ISDIR(status.st_mode) or (
-                hasattr(os, "getuid") and status.st_uid != os.getuid()):
-            return False
-        try:
-            import fcntl
-        except ImportError:  # no locks (Windows): only one old enough to be no live build's
-            return time.time() - status.st_mtime > STALE_TEMP_SECONDS
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return False  # a build into this folder is running
-        return True
-    finally:
-        os.close(fd)
-
-
 class OutputDir:
     """The output folder of one build (see the module's docstring)."""
 
@@ -201,8 +75,6 @@ class OutputDir:
                              "is written into")
         # The folder itself may be a link (public -> /srv/www): followed once, here.
         self.real = os.path.realpath(path)
-        # What stages files in the folder; small enough to send to a worker process.
-        self.stager = Stager(self.real)
         for source in sources:
             where = os.path.realpath(source)
             if _inside(where, self.real):
@@ -215,13 +87,75 @@ class OutputDir:
                                  "from; write the site to a folder of its own, e.g. public/")
         self._manifest = self._read_manifest() if status is not None else {}
 
+    # ------------------------------------------------------------------ paths inside it
+
+    def _walk(self, name: str, *, make: bool, made: list[str] | None = None) -> str | None:
+        """The real path of ``name`` inside the folder, its folders made when ``make``
+        (and added to ``made``, outermost first); None when a folder on the way is missing
+        (and not made). A link, or a file where a folder should be, on the way refuses."""
+        parts = name.split("/")
+        current = self.real
+        if make and not os.path.lexists(current):
+            missing = []
+            while not os.path.lexists(current) and current != os.path.dirname(current):
+                missing.append(current)
+                current = os.path.dirname(current)
+            for folder in reversed(missing):
+                try:
+                    os.mkdir(folder)
+                except OSError as exc:
+                    raise WriteError(f"{folder}: cannot create the folder: "
+                                     f"{exc.strerror or exc}") from exc
+                if made is not None:
+                    made.append(folder)
+            current = self.real
+        for part in parts[:-1]:
+            current = os.path.join(current, part)
+            try:
+                status = os.lstat(current)
+            except FileNotFoundError:
+                if not make:
+                    return None
+                try:
+                    os.mkdir(current)
+                except OSError as exc:
+                    raise WriteError(f"{current}: cannot create the folder: "
+                                     f"{exc.strerror or exc}") from exc
+                if made is not None:
+                    made.append(current)
+                continue
+            except OSError as exc:
+                raise WriteError(f"{current}: {exc.strerror or exc}") from exc
+            if stat.S_ISLNK(status.st_mode):
+                raise WriteError(f"{current}: is a link; the site writes nothing through "
+                                 "links in its output folder")
+            if not stat.S_ISDIR(status.st_mode):
+                raise WriteError(f"{current}: is not a folder; the site needs one there")
+        return os.path.join(current, parts[-1])
+
+    def _regular(self, where: str) -> os.stat_result | None:
+        """The file at ``where`` if it is a regular file, None if there is none; anything
+        else (a link, a folder, a pipe) refuses."""
+        try:
+            status = os.lstat(where)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise WriteError(f"{where}: {exc.strerror or exc}") from exc
+        if stat.S_ISLNK(status.st_mode):
+            raise WriteError(f"{where}: is a link; the site replaces no link in its "
+                             "output folder")
+        if not stat.S_ISREG(status.st_mode):
+            raise WriteError(f"{where}: is not a regular file; not replacing it")
+        return status
+
     def read(self, name: str) -> bytes | None:
         """The bytes of a file the site wrote, if it is still there as a regular file."""
-        where = self.stager.walk(name, make=False)
+        where = self._walk(name, make=False)
         if where is None:
             return None
         try:
-            if self.stager.regular(where) is None:
+            if self._regular(where) is None:
                 return None
             with open(where, "rb") as handle:
                 return handle.read()
@@ -237,87 +171,52 @@ class OutputDir:
 
     # ------------------------------------------------------------------ the build's writes
 
-    @contextlib.contextmanager
-    def staging(self) -> Iterator[Stager]:
-        """A staging folder of this build's own in the output folder (both made if
-        missing), locked while the build runs and removed with whatever it still holds
-        when the build ends, however it ends: what the workers staged is never left
-        behind, even by an interrupted build. One a killed build left is removed first.
-        Made by the build, the output folder goes again too if the build leaves it
-        empty."""
-        made: list[str] = []
-        missing, current = [], self.real
-        while not os.path.lexists(current) and current != os.path.dirname(current):
-            missing.append(current)
-            current = os.path.dirname(current)
-        try:
-            for folder in reversed(missing):
-                os.mkdir(folder)
-                made.append(folder)
-            with os.scandir(self.real) as entries:
-                old = [entry.path for entry in entries if entry.name.startswith(
-                    _STAGING_PREFIX) and entry.is_dir(follow_symlinks=False)]
-            for folder in old:
-                if _abandoned(folder):
-                    shutil.rmtree(folder, ignore_errors=True)
-            folder = tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=self.real)
-        except OSError as exc:
-            _remove_made(made)
-            raise WriteError(f"{self.path}: cannot write here: {exc.strerror or exc}") from exc
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            with contextlib.suppress(ImportError, OSError):
-                import fcntl
-
-                fcntl.flock(fd, fcntl.LOCK_EX)  # see _abandoned
-            stager = self.stager = Stager(self.real, folder)
-            yield stager
-        finally:
-            self.stager = Stager(self.real)
-            shutil.rmtree(folder, ignore_errors=True)
-            os.close(fd)
-            _remove_made(made)
-
-    def write_all(self, files: Mapping[str, bytes], kept: Mapping[str, str],
-                  staged: Sequence[Staged] = ()) -> tuple[list[str], list[str], list[str]]:
-        """Write ``files`` (name → bytes) where their bytes changed, commit what was
-        ``staged`` for this build, keep ``kept`` (name → hash of what is there, checked
-        unchanged), remove what the last build wrote and this one does not, then the
-        manifest. Returns (written, unchanged, removed). Inside ``staging()`` only. When
-        anything cannot be written, nothing is (the folders made for it are removed)."""
-        staged = list(staged)
-        # Every name is looked at before a folder is made, so that a link or a folder in
-        # the way refuses with nothing made.
-        for name in sorted({*files, *(s.name for s in staged)}):
-            where = self.stager.walk(name, make=False)
+    def write_all(self, files: Mapping[str, bytes], kept: Mapping[str, str]) -> tuple[
+            list[str], list[str], list[str]]:
+        """Write ``files`` (name → bytes) where their bytes changed, keep ``kept`` (name →
+        hash of what is there, checked unchanged), remove what the last build wrote and
+        this one does not, then the manifest. Returns (written, unchanged, removed)."""
+        written: list[str] = []
+        same: list[str] = list(kept)
+        # Every name is looked at before the first write, so that a link or a folder in
+        # the way refuses the build with nothing written, not half of it.
+        for name in sorted(files):
+            where = self._walk(name, make=False)
             if where is not None:
-                self.stager.regular(where)
-        staged += [self.stager.stage(name, files[name]) for name in sorted(files)]
-        changed = sorted((s for s in staged if s.copy is not None), key=lambda s: s.name)
+                self._regular(where)
+        changed: list[tuple[str, bytes]] = []
         made: list[str] = []
         try:
-            targets = []
-            for item in changed:
-                where = self.stager.walk(item.name, make=True, made=made)
-                assert where is not None and item.copy is not None
-                self.stager.regular(where)  # again: a worker looked at it a while ago
-                targets.append((Path(where), Path(item.copy)))
-            commit_copies(targets)
+            for name in sorted(files):
+                data = files[name]
+                where = self._walk(name, make=True, made=made)
+                assert where is not None
+                status = self._regular(where)
+                if status is not None and status.st_size == len(data):
+                    with open(where, "rb") as handle:
+                        if handle.read() == data:
+                            same.append(name)
+                            continue
+                changed.append((where, data))
+                written.append(name)
+            replace_files([(Path(where), data) for where, data in changed])
         except BaseException:
-            _remove_made(made)
+            # Nothing was replaced (or a rename failed, and its folder is not empty): the
+            # folders made for this build go again, innermost first.
+            for folder in reversed(made):
+                with contextlib.suppress(OSError):
+                    os.rmdir(folder)
             raise
-        written = [s.name for s in changed]
-        same = [*kept, *(s.name for s in staged if s.copy is None)]
-        now = {s.name: s.digest for s in staged} | dict(kept)
+        now = {name: sha256(data) for name, data in files.items()} | dict(kept)
         removed = [name for name in sorted(set(self._manifest) - set(now))
                    if self._remove(name, self._manifest[name])]
         manifest = {"kind": _MANIFEST_KIND, "format": _MANIFEST_FORMAT,
                     "files": dict(sorted(now.items()))}
         data = (json.dumps(manifest, indent=1, sort_keys=False) + "\n").encode("utf-8")
-        where = self.stager.walk(MANIFEST, make=True)
+        where = self._walk(MANIFEST, make=True)
         assert where is not None
         if self.read(MANIFEST) != data:
-            self.stager.regular(where)
+            self._regular(where)
             write_atomic(Path(where), data)
         self._manifest = now
         return written, sorted(same), removed
@@ -326,7 +225,7 @@ class OutputDir:
         """Remove a file the last build wrote, if it is still its bytes; then its folder
         (an issue's), if that is left empty."""
         try:
-            where = self.stager.walk(name, make=False)
+            where = self._walk(name, make=False)
         except WriteError:
             return False
         if where is None:

@@ -52,13 +52,13 @@ from newsletter.entries.loading import (
     templates_of,
 )
 from newsletter.entries.problems import Problem, display_path
-from newsletter.errors import NewsletterError, UsageError, WriteError
+from newsletter.errors import NewsletterError, UsageError
 from newsletter.publish.feeds import FEEDS
 
 if TYPE_CHECKING:
     from newsletter.entries.models import Publication
     from newsletter.entries.styles import Style
-    from newsletter.publish.output import OutputDir, Staged, Stager
+    from newsletter.publish.output import OutputDir
 
 # Feeds carry this many of the newest issues by default: each entry is a whole issue
 # (tens of KB), and readers fetch the feed often; the archive holds them all.
@@ -494,30 +494,27 @@ def _duplicate_numbers(numbers: dict[int, list[Path]]) -> list[Problem]:
 
 @dataclass(frozen=True)
 class _Task:
-    """One issue for a worker to load, check, render and stage in the output folder
-    (``stager``; everything pickles). With ``site_key``, the worker also makes the issue's
-    cache key (see ``_issue_key``): it reads the files anyway, and the main process need
-    not read them first."""
+    """One issue for a worker to load, check and render (everything pickles). With
+    ``site_key``, the worker also makes the issue's cache key (see ``_issue_key``): it
+    reads the files anyway, and the main process need not read them first."""
 
     issue_dir: Path
     drafts: bool
     page: Any
-    stager: Stager
     site_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class _Rendered:
     """What a worker found: the issue's problems (the errors that keep it out, or the
-    warnings it is built with), its page as staged and its summary when it is built, and
-    the key the task asked for; ``unwritable``, why its page could not be staged."""
+    warnings it is built with), its page and summary when it is built, and the key the
+    task asked for."""
 
     problems: list[Problem]
+    page: bytes | None = None
     summary: IssueSummary | None = None
     key: str | None = None
     stamp: str | None = None
-    staged: Staged | None = None
-    unwritable: str | None = None
 
 
 def _render_issue(task: _Task, publications: Publications | None = None,
@@ -552,13 +549,8 @@ def _render_issue(task: _Task, publications: Publications | None = None,
                                   "page (issue.html.j2), which the site needs",
                                   "unknown-style")])
     page = render_document(loaded, style, "html", site=task.page)
-    summary = _summary(loaded, style, page)
-    warnings = [p for p in found if p.rule == "incomplete"]
-    try:
-        staged = task.stager.stage(summary.page, page)
-    except WriteError as exc:
-        return _Rendered(warnings, summary, key, stamp, unwritable=str(exc))
-    return _Rendered(warnings, summary, key, stamp, staged)
+    return _Rendered([p for p in found if p.rule == "incomplete"], page,
+                     _summary(loaded, style, page), key, stamp)
 
 
 @cache
@@ -604,6 +596,7 @@ def build_site(root: Path, output: Path, *, drafts: bool = False, base_url: str 
     result = SiteResult()
     problems: list[Problem] = []
     summaries: list[IssueSummary] = []
+    pages: dict[str, bytes] = {}
     kept: dict[str, str] = {}
     keep_cache: dict[str, tuple[str, IssueSummary, str | None]] = {}
     numbers: dict[int, list[Path]] = {}
@@ -643,43 +636,33 @@ def build_site(root: Path, output: Path, *, drafts: bool = False, base_url: str 
         if progress is not None:
             progress(len(issue_dirs) - total + done, len(issue_dirs))
 
-    # Each worker stages its own pages (the writing shared out with the rendering); the
-    # build commits them all at the end, and whatever ends it takes the rest away.
-    with out.staging() as stager:
-        tasks = [_Task(issue_dir, drafts, issue_page, stager,
-                       site_key if cached.get(os.path.abspath(issue_dir)) is None else None)
-                 for issue_dir, _, _ in misses]
-        rendered = spread(_render_issue, tasks, jobs, progress=advance,
-                          serial=lambda task: _render_issue(task, publications, templates))
-        staged: list[Staged] = []
-        unwritable: list[str] = []
-        for (issue_dir, known_key, known_stamp), done in zip(misses, rendered, strict=True):
-            summary, key = done.summary, done.key or known_key
-            if done.unwritable is not None:
-                unwritable.append(done.unwritable)
-                continue
-            if summary is None or done.staged is None:
-                problems.extend(done.problems)
-                continue
-            result.warnings.extend(done.problems)
-            staged.append(done.staged)
-            summaries.append(summary)
-            numbers.setdefault(summary.number, []).append(issue_dir)
-            result.rendered += 1
-            if key is not None:
-                keep_cache[os.path.abspath(issue_dir)] = (key, summary,
-                                                          done.stamp or known_stamp)
-        if progress is not None:
-            progress(len(issue_dirs), len(issue_dirs))
-        problems.extend(_duplicate_numbers(numbers))
-        if has_errors(problems):
-            raise SiteProblems(sort_problems(problems))
-        if unwritable:  # what does not check is said first, as when nothing is staged
-            raise WriteError(unwritable[0])
+    tasks = [_Task(issue_dir, drafts, issue_page,
+                   site_key if cached.get(os.path.abspath(issue_dir)) is None else None)
+             for issue_dir, _, _ in misses]
+    rendered = spread(_render_issue, tasks, jobs, progress=advance,
+                      serial=lambda task: _render_issue(task, publications, templates))
+    for (issue_dir, known_key, known_stamp), done in zip(misses, rendered, strict=True):
+        summary, page, key = done.summary, done.page, done.key or known_key
+        if summary is None or page is None:
+            problems.extend(done.problems)
+            continue
+        result.warnings.extend(done.problems)
+        pages[summary.page] = page
+        summaries.append(summary)
+        numbers.setdefault(summary.number, []).append(issue_dir)
+        result.rendered += 1
+        if key is not None:
+            keep_cache[os.path.abspath(issue_dir)] = (key, summary, done.stamp or known_stamp)
+    if progress is not None:
+        progress(len(issue_dirs), len(issue_dirs))
+    problems.extend(_duplicate_numbers(numbers))
+    if has_errors(problems):
+        raise SiteProblems(sort_problems(problems))
 
-        summaries.sort(key=lambda s: (s.date, s.number), reverse=True)
-        files = _site_files(site, summaries, {s.name: s for s in staged}, out, feed_items)
-        result.written, result.unchanged, result.removed = out.write_all(files, kept, staged)
+    summaries.sort(key=lambda s: (s.date, s.number), reverse=True)
+    files = dict(pages)
+    files.update(_site_files(site, summaries, pages, out, feed_items))
+    result.written, result.unchanged, result.removed = out.write_all(files, kept)
     result.issues = len(summaries)
     _write_cache(cache_file, site_key, keep_cache)
     return result
@@ -715,7 +698,7 @@ def _render_site_page(template: str, site: _Site, depth: int, date: Callable[[dt
     return text.encode("utf-8")
 
 
-def _site_files(site: _Site, summaries: list[IssueSummary], staged: dict[str, Staged],
+def _site_files(site: _Site, summaries: list[IssueSummary], pages: dict[str, bytes],
                 out: OutputDir, feed_items: int) -> dict[str, bytes]:
     from newsletter.publish.feeds import (
         FeedEntry,
@@ -752,7 +735,7 @@ def _site_files(site: _Site, summaries: list[IssueSummary], staged: dict[str, St
 
     entries = []
     for summary in summaries[:feed_items] if feed_items > 0 else summaries:
-        page = _staged_page(staged.get(summary.page)) or out.read(summary.page) or b""
+        page = pages.get(summary.page) or out.read(summary.page) or b""
         url = site.base_url + summary.url
         entries.append(FeedEntry(
             id=tag_uri(summary.identity or site.identity, summary.date.year, summary.number),
@@ -769,17 +752,6 @@ def _site_files(site: _Site, summaries: list[IssueSummary], staged: dict[str, St
     files["feed.json"] = json_feed(info, entries)
     files["sitemap.xml"] = _sitemap(site, summaries)
     return files
-
-
-def _staged_page(staged: Staged | None) -> bytes | None:
-    """The bytes staged for a page this build (None when it stays as it is)."""
-    if staged is None or staged.copy is None:
-        return None
-    try:
-        with open(staged.copy, "rb") as handle:
-            return handle.read()
-    except OSError:
-        return None
 
 
 def _sitemap(site: _Site, summaries: list[IssueSummary]) -> bytes:

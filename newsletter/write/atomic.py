@@ -84,13 +84,10 @@ def remove_stale_temps(directory: Path, older_than: float = STALE_TEMP_SECONDS) 
     return removed
 
 
-def _temp_copy(path: Path, text: str | bytes, *, sync: bool = True, sweep: bool = True
-               ) -> Path:
+def _temp_copy(path: Path, text: str | bytes, *, sync: bool = True) -> Path:
     """A hidden temporary file beside ``path`` holding ``text``, fsynced unless the caller
-    makes it durable itself (``replace_files``); with ``sweep``, old orphans in its folder
-    are removed first."""
-    if sweep:
-        remove_stale_temps(path.parent)
+    makes it durable itself (``replace_files``)."""
+    remove_stale_temps(path.parent)
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX,
                                     dir=path.parent)
@@ -316,93 +313,44 @@ def _sync_filesystems(folders: Iterable[Path], syncfs: Callable[[int], int]) -> 
             os.close(fd)
 
 
-def stage_copy(path: Path, data: bytes, *, sweep: bool = True) -> Path:
-    """A copy of ``data`` beside ``path``, not yet in its place: the first half of
-    ``replace_files``, for one file. ``commit_copies`` renames it into place (anywhere on
-    the same filesystem), or ``discard_copies`` removes it. ``sweep=False`` for a folder of
-    the caller's own, which holds no orphans (and may hold hundreds of copies)."""
-    return _temp_copy(path, data, sync=_filesystem_sync() is None, sweep=sweep)
+def replace_files(files: Sequence[tuple[Path, bytes]]) -> None:
+    """Replace (or create) each path with its bytes, each in one step, for the one kind of
+    name the caller may give: a regular file or a free name (the site's output folder
+    checks that). A link put in the way since is replaced, never followed.
 
-
-def discard_copies(copies: Iterable[Path]) -> None:
-    """Remove staged copies that will not be committed."""
-    for copy in copies:
-        with contextlib.suppress(OSError):
-            copy.unlink()
-
-
-@contextlib.contextmanager
-def _uninterrupted() -> Iterator[None]:
-    """Ctrl-C held back until the block is done (in the main thread, where there is
-    pthread_sigmask): a loop of renames is either not begun or finished."""
-    import signal
-    import threading
-
-    if not hasattr(signal, "pthread_sigmask") or \
-            threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    Every temporary copy is written first: when one cannot be, nothing is replaced and
+    no copy is left. Then each is renamed into place. Where syncfs(2) is, the waits for
+    the disk are shared: the copies reach it together before the renames, the renames
+    together after them; two waits for a build instead of two a file, which were most of
+    the time of writing a site. Elsewhere each copy and each folder is fsynced."""
+    syncfs = _filesystem_sync() if len(files) > 1 else None
+    folders = list(dict.fromkeys(path.parent for path, _ in files))
+    temps: list[Path] = []
     try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
-def commit_copies(staged: Sequence[tuple[Path, Path]]) -> None:
-    """Rename each staged copy (``(path, copy)``, from ``stage_copy``) into place, for the
-    one kind of name the caller may give: a regular file or a free name (the site's output
-    folder checks that). A link put in the way since is replaced, never followed.
-
-    Where syncfs(2) is, the waits for the disk are shared: the copies reach it together
-    before the renames, the renames together after them; two waits for a build instead of
-    two a file, which were most of the time of writing a site. When that first wait fails
-    or is interrupted, nothing is replaced and no copy is left; Ctrl-C during the renames
-    waits for them to end. Elsewhere each copy was fsynced when staged, and each folder is
-    fsynced after the renames."""
-    syncfs = _filesystem_sync()
-    folders = list(dict.fromkeys(path.parent for path, _ in staged))
-    if not staged:
-        return
-    try:
+        for path, data in files:
+            temps.append(_temp_copy(path, data, sync=syncfs is None))
         if syncfs is not None:
-            _sync_filesystems(dict.fromkeys(copy.parent for _, copy in staged), syncfs)
+            _sync_filesystems(folders, syncfs)
     except BaseException as exc:
-        discard_copies(copy for _, copy in staged)
-        if isinstance(exc, OSError):
-            raise WriteError(f"{folders[0]}: cannot write: {exc.strerror or exc}; "
-                             "nothing was changed") from exc
+        for temp in temps:
+            temp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+            raise WriteError(f"{folders[0]}: cannot write: {exc.strerror or exc}; nothing "
+                             "was changed") from exc
         raise
-    with _uninterrupted():
-        for index, (path, copy) in enumerate(staged):
-            try:
-                os.replace(copy, path)
-            except OSError as exc:
-                discard_copies(left for _, left in staged[index:])
-                raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    for index, ((path, _), temp) in enumerate(zip(files, temps, strict=True)):
+        try:
+            os.replace(temp, path)
+        except OSError as exc:
+            for left in temps[index:]:
+                left.unlink(missing_ok=True)
+            raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     if syncfs is None:
         for folder in folders:
             sync_directory(folder)
         return
     with contextlib.suppress(OSError):  # best effort, as sync_directory
         _sync_filesystems(folders, syncfs)
-
-
-def replace_files(files: Sequence[tuple[Path, bytes]]) -> None:
-    """Replace (or create) each path with its bytes, each in one step (see
-    ``commit_copies`` for which paths and how the disk is waited for). Every copy is
-    staged first: when one cannot be, nothing is replaced and no copy is left."""
-    copies: list[Path] = []
-    try:
-        for path, data in files:
-            copies.append(stage_copy(path, data))
-    except BaseException as exc:
-        discard_copies(copies)
-        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
-            raise WriteError(f"{path.parent}: cannot write: {exc.strerror or exc}; "
-                             "nothing was changed") from exc
-        raise
-    commit_copies([(path, copy) for (path, _), copy in zip(files, copies, strict=True)])
 
 
 def create_new(path: Path, text: str) -> None:
