@@ -55,6 +55,21 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
+def _make_folder(folder: str, made: list[str] | None, *, exist_ok: bool = False) -> None:
+    """Make ``folder`` and add it to ``made`` (with ``exist_ok``, one made meanwhile by
+    someone else is neither an error nor ours)."""
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        if exist_ok:
+            return
+        raise WriteError(f"{folder}: cannot create the folder: it appeared meanwhile") from None
+    except OSError as exc:
+        raise WriteError(f"{folder}: cannot create the folder: {exc.strerror or exc}") from exc
+    if made is not None:
+        made.append(folder)
+
+
 class OutputDir:
     """The output folder of one build (see the module's docstring)."""
 
@@ -101,13 +116,7 @@ class OutputDir:
                 missing.append(current)
                 current = os.path.dirname(current)
             for folder in reversed(missing):
-                try:
-                    os.mkdir(folder)
-                except OSError as exc:
-                    raise WriteError(f"{folder}: cannot create the folder: "
-                                     f"{exc.strerror or exc}") from exc
-                if made is not None:
-                    made.append(folder)
+                _make_folder(folder, made, exist_ok=True)
             current = self.real
         for part in parts[:-1]:
             current = os.path.join(current, part)
@@ -116,13 +125,7 @@ class OutputDir:
             except FileNotFoundError:
                 if not make:
                     return None
-                try:
-                    os.mkdir(current)
-                except OSError as exc:
-                    raise WriteError(f"{current}: cannot create the folder: "
-                                     f"{exc.strerror or exc}") from exc
-                if made is not None:
-                    made.append(current)
+                _make_folder(current, made)
                 continue
             except OSError as exc:
                 raise WriteError(f"{current}: {exc.strerror or exc}") from exc
