@@ -79,8 +79,9 @@ _GROUND_PARTS = re.compile(
 _SIGNS = "~≈±+-−$€£"
 _JOINED = "_.,/"  # before a number, these make it part of something else: 'v2.5', '1/2'
 # What a number, a fraction or a scale never runs on through: around a figure copied from
-# the abstract, they stand where a space would (see ``_stands_apart``).
-_APART = frozenset(" \t\n\r\0()[]{};:!?\"'")
+# the abstract, they stand where a space would (see ``_copied``). Dashes too: abstracts
+# join figures to words with them ('Open-293K', '8B-param', '10–20%').
+_APART = frozenset(" \t\n\r\0()[]{};:!?\"'-–−")
 _ZEROS = bytes.maketrans(b"123456789", b"000000000")
 
 @dataclass(frozen=True, slots=True)
