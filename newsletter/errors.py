@@ -13,3 +13,9 @@ class UsageError(NewsletterError):
 
 class WriteError(NewsletterError):
     """A file could not be written; nothing on disk was changed."""
+
+
+class InterruptedAfterWriting(KeyboardInterrupt):
+    """Ctrl-C came while files were being put in place, which a half-done change would
+    leave neither old nor new: they were all put in place first. The message says what
+    was written."""

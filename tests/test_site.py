@@ -747,7 +747,7 @@ def test_a_first_build_that_cannot_commit_leaves_no_folder(
 
     pub = small_site(tmp_path / "pub", tuple(range(1, 9)))
 
-    def read_only(*args: object) -> None:
+    def read_only(*args: object, **kwargs: object) -> None:
         raise WriteError("public: cannot write: Input/output error; nothing was changed")
 
     monkeypatch.setattr(site_output, "replace_files", read_only)
@@ -809,3 +809,47 @@ def _children(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             found.append(int(stat_file.parent.name))
     return found
+
+
+def test_ctrl_c_while_the_pages_are_put_in_place_finishes_the_site_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    pub, output, _ = _site_of_eight(tmp_path)
+    whole = site_files(built(pub, tmp_path / "fresh"))
+    real_replace = os.replace
+    renames: list[str] = []
+
+    def ctrl_c_at_the_third(source: str, target: str) -> None:
+        if len(renames) == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, mid-way
+        renames.append(target)
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", ctrl_c_at_the_third)
+    result = cli("site", pub, "--output", output, "--jobs", "2")
+    monkeypatch.undo()
+    assert result.exit_code == 130 and "Traceback" not in result.output, result.output
+    assert result.stderr == (f"newsletter: error: interrupted; {output} was written in full "
+                             "first\n")
+    assert len(renames) > 8  # the eight pages, then the archive, the feeds...
+    assert site_files(output) == whole
+    _no_copy_is_left(output)
+    again = build(pub, "--output", output)  # the manifest and the cache were kept too
+    assert again.exit_code == 0 and "0 files written" in again.output, again.output
+
+
+def test_a_second_build_into_the_same_folder_waits_its_turn(tmp_path: Path) -> None:
+    from newsletter.publish.site import build_lock
+
+    pub = small_site(tmp_path / "pub")
+    output = tmp_path / "public"
+    with build_lock(output):  # as a first build (or an upload script) holds it
+        refused = build(pub, "--output", tmp_path / "." / "public")
+    assert refused.exit_code == 2
+    assert one_line_error(refused) == (
+        f"newsletter: error: {tmp_path / '.' / 'public'}: another build of the site is "
+        "writing this folder now; run this one again when it has finished")
+    assert not output.exists()
+    built(pub, output)
+    assert (output / "index.html").is_file()

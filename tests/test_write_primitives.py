@@ -304,3 +304,52 @@ def test_a_rename_that_fails_names_its_file_and_leaves_no_copy(
     assert [path.read_bytes() for path, _ in files] == [b"new 0", b"new 1", b"old 2",
                                                         b"old 3", b"old 4"]
     assert _leftovers(tmp_path) == []
+
+
+def _interrupted_at_rename(monkeypatch: pytest.MonkeyPatch, at: int) -> list[str]:
+    """A real Ctrl-C (SIGINT to this process) as the ``at``-th rename begins."""
+    import signal
+
+    real_replace = os.replace
+    done: list[str] = []
+
+    def interrupted(source: str | Path, target: str | Path) -> None:
+        if len(done) == at:
+            os.kill(os.getpid(), signal.SIGINT)
+        done.append(str(target))
+        real_replace(source, target)
+
+    monkeypatch.setattr(atomic.os, "replace", interrupted)
+    return done
+
+
+@pytest.mark.parametrize("shared_wait", [True, False], ids=["syncfs", "a-fsync-each"])
+def test_ctrl_c_among_the_renames_waits_until_every_file_is_in_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_wait: bool) -> None:
+    from newsletter.errors import InterruptedAfterWriting
+
+    if not shared_wait:
+        monkeypatch.setattr(atomic, "_filesystem_sync", lambda: None)
+    files = _pages(tmp_path, 5)
+    renamed = _interrupted_at_rename(monkeypatch, at=2)
+    finished: list[bool] = []
+    with pytest.raises(InterruptedAfterWriting, match="the pages were all written"):
+        atomic.replace_files(files, then=lambda: finished.append(True),
+                             written="the pages were all written")
+    assert len(renamed) == 5 and finished == [True]
+    assert [path.read_bytes() for path, _ in files] == [data for _, data in files]
+    assert _leftovers(tmp_path) == []
+
+
+def test_ctrl_c_ignored_by_the_caller_stays_ignored(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    files = _pages(tmp_path, 3)
+    _interrupted_at_rename(monkeypatch, at=1)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        atomic.replace_files(files)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert [path.read_bytes() for path, _ in files] == [data for _, data in files]

@@ -61,7 +61,12 @@ def _silence_stdout() -> None:
 
 def guarded(run: Callable[[], None]) -> None:
     """Run a command body; library errors become one line, anything else exit 70."""
-    from newsletter.errors import NewsletterError, UsageError, WriteError
+    from newsletter.errors import (
+        InterruptedAfterWriting,
+        NewsletterError,
+        UsageError,
+        WriteError,
+    )
 
     try:
         run()
@@ -74,6 +79,9 @@ def guarded(run: Callable[[], None]) -> None:
         fail(str(exc), EXIT_USAGE)
     except NewsletterError as exc:
         fail(str(exc), EXIT_PROBLEMS)
+    except InterruptedAfterWriting as exc:
+        # Ctrl-C while a change of several files was put in place, held off until it was.
+        fail(f"interrupted; {exc}", EXIT_INTERRUPTED)
     except (KeyboardInterrupt, typer.Abort):
         # Ctrl-C anywhere, or Ctrl-C / Ctrl-D at a prompt (a prompt raises Abort for both).
         fail("interrupted; nothing was written", EXIT_INTERRUPTED)

@@ -23,10 +23,10 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from newsletter.errors import UsageError, WriteError
+from newsletter.errors import InterruptedAfterWriting, UsageError, WriteError
 from newsletter.write.atomic import replace_files, write_atomic
 from newsletter.write.remove import NotRemoved, remove_empty_folders, remove_file
 
@@ -174,11 +174,14 @@ class OutputDir:
 
     # ------------------------------------------------------------------ the build's writes
 
-    def write_all(self, files: Mapping[str, bytes], kept: Mapping[str, str]) -> tuple[
-            list[str], list[str], list[str]]:
+    def write_all(self, files: Mapping[str, bytes], kept: Mapping[str, str], *,
+                  then: Callable[[], None] | None = None) -> tuple[
+                      list[str], list[str], list[str]]:
         """Write ``files`` (name → bytes) where their bytes changed, keep ``kept`` (name →
         hash of what is there, checked unchanged), remove what the last build wrote and
-        this one does not, then the manifest. Returns (written, unchanged, removed)."""
+        this one does not, then the manifest, then run ``then``. Returns (written,
+        unchanged, removed). Ctrl-C from the first file put in place to the end of
+        ``then`` arrives once they are done, as InterruptedAfterWriting."""
         written: list[str] = []
         same: list[str] = list(kept)
         # Every name is looked at before the first write, so that a link or a folder in
@@ -189,6 +192,16 @@ class OutputDir:
                 self._regular(where)
         changed: list[tuple[str, bytes]] = []
         made: list[str] = []
+        now = {name: sha256(data) for name, data in files.items()} | dict(kept)
+        removed: list[str] = []
+
+        def finish() -> None:
+            removed.extend(name for name in sorted(set(self._manifest) - set(now))
+                           if self._remove(name, self._manifest[name]))
+            self._write_manifest(now)
+            if then is not None:
+                then()
+
         try:
             for name in sorted(files):
                 data = files[name]
@@ -202,27 +215,37 @@ class OutputDir:
                             continue
                 changed.append((where, data))
                 written.append(name)
-            replace_files([(Path(where), data) for where, data in changed])
         except BaseException:
-            # Nothing was replaced (or a rename failed, and its folder is not empty): the
-            # folders made for this build go again, innermost first.
-            for folder in reversed(made):
-                with contextlib.suppress(OSError):
-                    os.rmdir(folder)
+            self._remove_made(made)
             raise
-        now = {name: sha256(data) for name, data in files.items()} | dict(kept)
-        removed = [name for name in sorted(set(self._manifest) - set(now))
-                   if self._remove(name, self._manifest[name])]
+        try:
+            replace_files([(Path(where), data) for where, data in changed], then=finish,
+                          written=f"{self.path} was written in full first")
+        except InterruptedAfterWriting:
+            raise
+        except BaseException:
+            # Nothing was replaced (or a rename failed, and its folder is not empty).
+            self._remove_made(made)
+            raise
+        return written, sorted(same), removed
+
+    @staticmethod
+    def _remove_made(made: list[str]) -> None:
+        """The folders made for a build that failed go again, innermost first."""
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+
+    def _write_manifest(self, files: dict[str, str]) -> None:
         manifest = {"kind": _MANIFEST_KIND, "format": _MANIFEST_FORMAT,
-                    "files": dict(sorted(now.items()))}
+                    "files": dict(sorted(files.items()))}
         data = (json.dumps(manifest, indent=1, sort_keys=False) + "\n").encode("utf-8")
         where = self._walk(MANIFEST, make=True)
         assert where is not None
         if self.read(MANIFEST) != data:
             self._regular(where)
             write_atomic(Path(where), data)
-        self._manifest = now
-        return written, sorted(same), removed
+        self._manifest = files
 
     def _remove(self, name: str, digest: str) -> bool:
         """Remove a file the last build wrote, if it is still its bytes; then its folder

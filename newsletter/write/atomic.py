@@ -313,24 +313,33 @@ def _sync_filesystems(folders: Iterable[Path], syncfs: Callable[[int], int]) -> 
             os.close(fd)
 
 
-def replace_files(files: Sequence[tuple[Path, bytes]]) -> None:
+def replace_files(files: Sequence[tuple[Path, bytes]], *, then: Callable[[], None] | None = None,
+                  written: str = "every file was written first") -> None:
     """Replace (or create) each path with its bytes, each in one step, for the one kind of
     name the caller may give: a regular file or a free name (the site's output folder
     checks that). A link put in the way since is replaced, never followed.
 
     Every temporary copy is written first: when one cannot be, nothing is replaced and
-    no copy is left. Then each is renamed into place. Where syncfs(2) is, the waits for
-    the disk are shared: the copies reach it together before the renames, the renames
-    together after them; two waits for a build instead of two a file, which were most of
-    the time of writing a site. Elsewhere each copy and each folder is fsynced."""
+    no copy is left. Then each is renamed into place, and ``then`` (what else completes
+    the change) runs. From the first rename until ``then`` has run, Ctrl-C is held off
+    (see ``held``), and arrives afterwards as InterruptedAfterWriting(``written``).
+    Where syncfs(2) is, the waits for the disk are shared: the copies reach it together
+    before the renames, the renames together after them; two waits for a build instead
+    of two a file, which were most of the time of writing a site. Elsewhere each copy and
+    each folder is fsynced."""
+    from newsletter.write.held import interrupts_held
+
     syncfs = _filesystem_sync() if len(files) > 1 else None
     folders = list(dict.fromkeys(path.parent for path, _ in files))
     temps: list[Path] = []
+    held = contextlib.ExitStack()
     try:
         for path, data in files:
             temps.append(_temp_copy(path, data, sync=syncfs is None))
         if syncfs is not None:
             _sync_filesystems(folders, syncfs)
+        # Last in the block: an interrupt before the hold begins still removes the copies.
+        held.enter_context(interrupts_held(written))
     except BaseException as exc:
         for temp in temps:
             temp.unlink(missing_ok=True)
@@ -338,19 +347,22 @@ def replace_files(files: Sequence[tuple[Path, bytes]]) -> None:
             raise WriteError(f"{folders[0]}: cannot write: {exc.strerror or exc}; nothing "
                              "was changed") from exc
         raise
-    for index, ((path, _), temp) in enumerate(zip(files, temps, strict=True)):
-        try:
-            os.replace(temp, path)
-        except OSError as exc:
-            for left in temps[index:]:
-                left.unlink(missing_ok=True)
-            raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-    if syncfs is None:
-        for folder in folders:
-            sync_directory(folder)
-        return
-    with contextlib.suppress(OSError):  # best effort, as sync_directory
-        _sync_filesystems(folders, syncfs)
+    with held:
+        for index, ((path, _), temp) in enumerate(zip(files, temps, strict=True)):
+            try:
+                os.replace(temp, path)
+            except OSError as exc:
+                for left in temps[index:]:
+                    left.unlink(missing_ok=True)
+                raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        if syncfs is None:
+            for folder in folders:
+                sync_directory(folder)
+        else:
+            with contextlib.suppress(OSError):  # best effort, as sync_directory
+                _sync_filesystems(folders, syncfs)
+        if then is not None:
+            then()
 
 
 def create_new(path: Path, text: str) -> None:
