@@ -8,6 +8,8 @@ Three rows, measured round-robin with run.py's machinery, in a fresh process eac
 - ``newsletter site`` of the generator's 500-issue × 20-paper publication, cold: the output
   folder and the site's cache (``$XDG_CACHE_HOME/newsletter/site/``) removed first;
 - the same right after, with one issue's title changed on disk: the incremental rebuild;
+- the cold build again with every page's rendering replaced by a page-sized constant
+  (``unrendered_site.py``): the floor under any template engine;
 - Hugo (Debian's ``hugo``) building 500 Markdown pages, one per issue, each the issue's
   own Markdown rendering (so the same text and links), with a bare layout, its RSS feed
   and sitemap, into an emptied folder with an emptied cache.
@@ -118,6 +120,8 @@ def _retitle(issue_file: Path) -> None:
 def benches(bench: Callable[..., Any], nl: Path, publication: Path, work: Path
             ) -> list[Any]:
     """run.py's rows: ``bench`` is its Bench class."""
+    from run import interpreter_of
+
     output, cache = work / "site-public", work / "site-xdg"
     site_argv = ["env", f"XDG_CACHE_HOME={cache}", str(nl), "site", ".", "--output",
                  str(output)]
@@ -129,6 +133,14 @@ def benches(bench: Callable[..., Any], nl: Path, publication: Path, work: Path
         bench("site-10k-rebuild", GROUP, "`newsletter site` rebuild after one changed issue",
               site_argv, publication, papers=papers, follows="site-10k-cold", floor="hugo-500",
               prepare=partial(_retitle, publication / "issues" / "0250" / "issue.toml")),
+        # The same cold build with every page's rendering replaced by a constant: what
+        # no template engine could take the build below.
+        bench("site-10k-unrendered", GROUP, f"`newsletter site` {ISSUES}×{PAPERS} (cold), "
+              "pages not rendered: the floor under any template engine",
+              ["env", f"XDG_CACHE_HOME={cache}", interpreter_of(nl),
+               str(HERE / "unrendered_site.py"),
+               "site", ".", "--output", str(output)], publication, papers=papers,
+              floor="hugo-500", prepare=partial(_fresh, output, cache)),
     ]
     hugo = shutil.which("hugo")
     hugo_site = work / "hugo-site"
