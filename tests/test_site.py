@@ -839,17 +839,99 @@ def test_ctrl_c_while_the_pages_are_put_in_place_finishes_the_site_first(
     assert again.exit_code == 0 and "0 files written" in again.output, again.output
 
 
-def test_a_second_build_into_the_same_folder_waits_its_turn(tmp_path: Path) -> None:
-    from newsletter.publish.site import build_lock
+def test_a_second_build_into_the_same_folder_waits_its_turn(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsletter.publish.output import build_lock
 
     pub = small_site(tmp_path / "pub")
     output = tmp_path / "public"
     with build_lock(output):  # as a first build (or an upload script) holds it
+        # Another user's build, with a cache folder of its own, meets the same lock.
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else-s-cache"))
         refused = build(pub, "--output", tmp_path / "." / "public")
     assert refused.exit_code == 2
     assert one_line_error(refused) == (
         f"newsletter: error: {tmp_path / '.' / 'public'}: another build of the site is "
         "writing this folder now; run this one again when it has finished")
-    assert not output.exists()
+    assert not output.exists()  # made for the lock, and empty: removed with it
     built(pub, output)
     assert (output / "index.html").is_file()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="a forked child")
+def test_a_child_that_outlives_its_build_does_not_hold_the_lock(tmp_path: Path) -> None:
+    """A worker left alive by a killed build (no PR_SET_PDEATHSIG outside Linux), or any
+    process a library user forks during a build, must not keep the folder locked."""
+    import signal
+
+    from newsletter.publish.output import build_lock
+
+    output = tmp_path / "public"
+    output.mkdir()
+    ready, started = os.pipe()
+    with build_lock(output):
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child, alive once fork() has returned
+            os.write(started, b"!")
+            time.sleep(60)
+            os._exit(0)
+    assert os.read(ready, 1) == b"!"
+    os.close(ready)
+    os.close(started)
+    try:
+        with build_lock(output):  # the build that held it is over; its child lives on
+            pass
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+
+
+def test_ctrl_c_as_the_build_reports_says_the_site_was_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    from newsletter.publish import output as site_output
+
+    pub, output, before = _site_of_eight(tmp_path)
+    write_all = site_output.OutputDir.write_all
+
+    def then_ctrl_c(self: Any, *args: Any, **kwargs: Any) -> Any:
+        done = write_all(self, *args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # after the hold, as the summary is printed
+        return done
+
+    monkeypatch.setattr(site_output.OutputDir, "write_all", then_ctrl_c)
+    result = cli("site", pub, "--output", output)
+    monkeypatch.undo()
+    assert result.exit_code == 130, result.output
+    assert result.stderr == (f"newsletter: error: interrupted; {output} was written in full "
+                             "first\n")
+    assert site_files(output) != before
+    later = cli("add-paper", "--help")  # the next command starts with nothing written
+    assert later.exit_code == 0
+
+
+def test_a_list_of_files_that_cannot_be_written_does_not_deny_the_new_site(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsletter.errors import WriteError
+    from newsletter.publish import output as site_output
+
+    pub, output, before = _site_of_eight(tmp_path)
+
+    def disk_full(self: Any, files: dict[str, str]) -> None:
+        raise WriteError(f"{output / MANIFEST}: cannot write: No space left on device; "
+                         "nothing was changed")
+
+    monkeypatch.setattr(site_output.OutputDir, "_write_manifest", disk_full)
+    result = build(pub, "--output", output)
+    monkeypatch.undo()
+    assert result.exit_code == 2
+    assert one_line_error(result) == (
+        f"newsletter: error: {output / MANIFEST}: cannot write: No space left on device: "
+        f"the site's files were written, but not {MANIFEST}, the list of them that tells "
+        "the next build which pages to remove; build again once it can be written")
+    assert site_files(output) != before
+    again = build(pub, "--output", output)  # the same files, and now their list
+    assert again.exit_code == 0, again.output
+    listed = json.loads((output / MANIFEST).read_text("utf-8"))["files"]
+    assert set(listed) == set(site_files(output)) - {MANIFEST}

@@ -7,6 +7,7 @@ import hashlib
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -353,3 +354,60 @@ def test_ctrl_c_ignored_by_the_caller_stays_ignored(
     finally:
         signal.signal(signal.SIGINT, previous)
     assert [path.read_bytes() for path, _ in files] == [data for _, data in files]
+
+
+def test_ctrl_c_under_sig_dfl_still_ends_the_process(tmp_path: Path) -> None:
+    """A caller that set SIGINT to SIG_DFL (die on Ctrl-C): held off, it still dies."""
+    import subprocess
+    import sys
+
+    script = f"""
+import os, signal
+from pathlib import Path
+from typing import Any
+from newsletter.write import atomic
+real = os.replace
+done = []
+def replace(source, target):
+    if len(done) == 1:
+        os.kill(os.getpid(), signal.SIGINT)
+    done.append(target)
+    real(source, target)
+atomic.os.replace = replace
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+files = [(Path({str(tmp_path)!r}) / f"page{{n}}", b"new") for n in range(3)]
+atomic.replace_files(files)
+print("still running after Ctrl-C")
+"""
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=60)
+    assert ran.returncode == -2, (ran.returncode, ran.stdout, ran.stderr)  # SIGINT
+    assert [(tmp_path / f"page{n}").read_bytes() for n in range(3)] == [b"new"] * 3
+
+
+@pytest.mark.parametrize("writer", ["replace_files", "write_atomic"])
+def test_ctrl_c_as_a_copy_is_made_leaves_no_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: str) -> None:
+    """The slow step of a copy is making the file: Ctrl-C lands there most often."""
+    import signal
+    import tempfile
+
+    files = _pages(tmp_path, 4)
+    real_mkstemp = tempfile.mkstemp
+    made: list[str] = []
+
+    def interrupted(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        got = real_mkstemp(*args, **kwargs)
+        made.append(got[1])
+        if len(made) == (3 if writer == "replace_files" else 1):
+            os.kill(os.getpid(), signal.SIGINT)  # as mkstemp returns, its name unknown
+        return got
+
+    monkeypatch.setattr(tempfile, "mkstemp", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        if writer == "replace_files":
+            atomic.replace_files(files)
+        else:
+            atomic.write_atomic(files[0][0], b"new")
+    assert [path.read_bytes() for path, _ in files] == [b"old %d" % n for n in range(4)]
+    assert _leftovers(tmp_path) == []

@@ -61,13 +61,10 @@ def _silence_stdout() -> None:
 
 def guarded(run: Callable[[], None]) -> None:
     """Run a command body; library errors become one line, anything else exit 70."""
-    from newsletter.errors import (
-        InterruptedAfterWriting,
-        NewsletterError,
-        UsageError,
-        WriteError,
-    )
+    from newsletter.errors import NewsletterError, UsageError, WriteError
+    from newsletter.write.held import forget_written, last_written
 
+    forget_written()
     try:
         run()
         sys.stdout.flush()  # a write that fails on the last buffer fails here, not at exit
@@ -79,12 +76,12 @@ def guarded(run: Callable[[], None]) -> None:
         fail(str(exc), EXIT_USAGE)
     except NewsletterError as exc:
         fail(str(exc), EXIT_PROBLEMS)
-    except InterruptedAfterWriting as exc:
-        # Ctrl-C while a change of several files was put in place, held off until it was.
-        fail(f"interrupted; {exc}", EXIT_INTERRUPTED)
     except (KeyboardInterrupt, typer.Abort):
         # Ctrl-C anywhere, or Ctrl-C / Ctrl-D at a prompt (a prompt raises Abort for both).
-        fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+        # After a change of several files went in place (the site), the message says so:
+        # Ctrl-C while it went in place was held off until it had (InterruptedAfterWriting).
+        done = last_written()
+        fail(f"interrupted; {done or 'nothing was written'}", EXIT_INTERRUPTED)
     except BrokenPipeError:
         # The reader went away (``newsletter check | head``): not an error of ours.
         import os

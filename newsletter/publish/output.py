@@ -23,7 +23,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from newsletter.errors import InterruptedAfterWriting, UsageError, WriteError
@@ -68,6 +68,100 @@ def _make_folder(folder: str, made: list[str] | None, *, exist_ok: bool = False)
         raise WriteError(f"{folder}: cannot create the folder: {exc.strerror or exc}") from exc
     if made is not None:
         made.append(folder)
+
+
+# The file descriptors of the locks this process holds: a forked child (a worker of
+# --jobs, or anything a library user forks) closes its copies, so that a child outliving
+# its parent does not hold the lock (closing a copy does not release the parent's).
+_HELD_LOCKS: set[int] = set()
+
+
+def _close_inherited_locks() -> None:
+    for fd in list(_HELD_LOCKS):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_inherited_locks)
+
+
+@contextlib.contextmanager
+def build_lock(output: Path) -> Iterator[None]:
+    """Held by a build of the site into ``output`` from before it reads the folder until
+    it has written it: a second build into the same folder at once is refused with a
+    UsageError, instead of the two interleaving their writes and removals. A script that
+    uploads the folder may hold it too, so that no build changes the site mid-upload.
+
+    The lock is flock(2) on the output folder itself, which is made for it when missing
+    (and removed again if it is still empty at the end): every build into the folder
+    meets it, whoever runs it and whatever their environment, and it ends with the
+    process that held it, however that ends. Where there is no flock (Windows), or the
+    file system has no locks, or the output is not a folder (which the build then
+    refuses), there is no lock."""
+    real = os.path.realpath(output)
+    made: list[str] = []
+    try:
+        _make_missing(real, made)
+        fd = _locked_folder(output, real)
+        try:
+            yield
+        finally:
+            if fd is not None:
+                _HELD_LOCKS.discard(fd)
+                os.close(fd)
+    finally:
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):  # the build wrote into it: kept
+                os.rmdir(folder)
+
+
+def _make_missing(real: str, made: list[str]) -> None:
+    """Make the folder ``real`` and those above it that are missing, outermost first."""
+    missing = []
+    current = real
+    while not os.path.lexists(current) and current != os.path.dirname(current):
+        missing.append(current)
+        current = os.path.dirname(current)
+    for folder in reversed(missing):
+        _make_folder(folder, made, exist_ok=True)
+
+
+def _locked_folder(output: Path, real: str) -> int | None:
+    """An open descriptor of the folder ``real``, flocked; None where it cannot be."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+
+    for _ in range(3):
+        try:
+            fd = os.open(real, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0)
+                         | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return None  # not a folder (or a link put there since): the build refuses it
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise UsageError(f"{output}: another build of the site is writing this folder "
+                             "now; run this one again when it has finished") from None
+        except OSError:
+            os.close(fd)
+            return None  # a file system without locks: built as without flock
+        # The folder locked must be the one the build writes: one removed by a build that
+        # failed, and made again by another, is another folder, with another lock.
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(real))
+        except OSError:
+            same = False
+        if same:
+            _HELD_LOCKS.add(fd)
+            return fd
+        os.close(fd)
+    raise UsageError(f"{output}: the folder keeps being replaced while this build starts; "
+                     "run it again when nothing else writes there")
 
 
 class OutputDir:
@@ -198,7 +292,15 @@ class OutputDir:
         def finish() -> None:
             removed.extend(name for name in sorted(set(self._manifest) - set(now))
                            if self._remove(name, self._manifest[name]))
-            self._write_manifest(now)
+            try:
+                self._write_manifest(now)
+            except WriteError as exc:
+                # After the renames: the files are new, which the message must not deny.
+                raise WriteError(
+                    f"{str(exc).removesuffix('; nothing was changed')}: the site's files were "
+                    f"written, but not {MANIFEST}, the list of them that tells the next "
+                    "build which pages to remove; build again once it can be written"
+                ) from exc
             if then is not None:
                 then()
 

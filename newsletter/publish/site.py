@@ -30,7 +30,7 @@ import json
 import os
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -386,41 +386,6 @@ def _cache_path(output_real: str) -> Path:
     return Path(base) / "newsletter" / "site" / f"{name}.json"
 
 
-@contextlib.contextmanager
-def build_lock(output: Path) -> Iterator[None]:
-    """Held by a build of the site into ``output`` from before it reads the folder until
-    it has written it: a second build into the same folder at once is refused with a
-    UsageError, instead of the two interleaving their writes and removals. A script that
-    uploads the folder may hold it too, so that no build changes the site mid-upload.
-
-    The lock is a file beside the site's cache (not in the output folder, which is
-    published), flock(2)ed: it ends with the process that held it, however that ends.
-    Without a cache folder, or without flock, there is no lock."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    lock = _cache_path(os.path.realpath(output)).with_suffix(".lock")
-    try:
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    except OSError:
-        yield  # as with the cache: a build without one is still a build
-        return
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UsageError(f"{output}: another build of the site is writing this folder "
-                             "now; run this one again when it has finished") from None
-        except OSError:
-            pass  # a file system without locks: build as without a cache folder
-        yield
-    finally:
-        os.close(fd)
-
-
 def _read_cache(path: Path, site_key: str
                 ) -> dict[str, tuple[str, IssueSummary, str | None]]:
     """issue folder → (its key, its summary, its stamp) from the last build into this
@@ -609,8 +574,10 @@ def build_site(root: Path, output: Path, *, drafts: bool = False, base_url: str 
     UsageError for a wrong argument, WriteError when the output cannot be written.
     ``progress`` is told (issues done, issues in all) as the issues are read and rendered;
     ``jobs`` processes render the issues the cache cannot answer, when there are enough.
-    One build at a time writes into one output folder (see ``build_lock``).
+    One build at a time writes into one output folder (see ``output.build_lock``).
     """
+    from newsletter.publish.output import build_lock
+
     with build_lock(output):
         return _build_site(root, output, drafts=drafts, base_url=base_url,
                            feed_items=feed_items, jobs=jobs, progress=progress)

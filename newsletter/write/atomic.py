@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from newsletter.errors import WriteError
 
@@ -84,27 +85,43 @@ def remove_stale_temps(directory: Path, older_than: float = STALE_TEMP_SECONDS) 
     return removed
 
 
-def _temp_copy(path: Path, text: str | bytes, *, sync: bool = True) -> Path:
+def _temp_copy(path: Path, text: str | bytes, *, sync: bool = True,
+               made: list[Path] | None = None) -> Path:
     """A hidden temporary file beside ``path`` holding ``text``, fsynced unless the caller
-    makes it durable itself (``replace_files``)."""
+    makes it durable itself (``replace_files``, which passes ``made``: the copy is added
+    to it the moment it exists, so that an interrupted caller can remove it)."""
+    from newsletter.write.held import interrupts_held
+
     remove_stale_temps(path.parent)
+    opened: list[tuple[Path, BinaryIO]] = []
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX,
-                                    dir=path.parent)
-    except OSError as exc:
-        raise WriteError(f"{path}: cannot write here: {exc.strerror or exc}") from exc
-    temp = Path(name)
-    try:
-        # mkstemp makes the file 0600; give it the mode a plain open() would have.
-        os.chmod(temp, _new_file_mode(path))
-        data = text.encode("utf-8") if isinstance(text, str) else text
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        # Ctrl-C while mkstemp makes the file, before its name is known, would leave it.
+        with interrupts_held():
+            try:
+                fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX,
+                                            dir=path.parent)
+            except OSError as exc:
+                raise WriteError(f"{path}: cannot write here: {exc.strerror or exc}") from exc
+            try:
+                opened.append((Path(name), os.fdopen(fd, "wb")))
+            except BaseException:
+                os.close(fd)
+                os.unlink(name)
+                raise
+            if made is not None:
+                made.append(opened[0][0])
+        temp, handle = opened[0]
+        with handle:
+            # mkstemp makes the file 0600; give it the mode a plain open() would have.
+            os.chmod(temp, _new_file_mode(path))
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             handle.flush()
             if sync:
                 os.fsync(handle.fileno())
     except BaseException as exc:
-        temp.unlink(missing_ok=True)
+        for temp, handle in opened:
+            handle.close()
+            temp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise WriteError(f"{path}: cannot write: {exc.strerror or exc}; "
                              "nothing was changed") from exc
@@ -335,7 +352,7 @@ def replace_files(files: Sequence[tuple[Path, bytes]], *, then: Callable[[], Non
     held = contextlib.ExitStack()
     try:
         for path, data in files:
-            temps.append(_temp_copy(path, data, sync=syncfs is None))
+            _temp_copy(path, data, sync=syncfs is None, made=temps)
         if syncfs is not None:
             _sync_filesystems(folders, syncfs)
         # Last in the block: an interrupt before the hold begins still removes the copies.
