@@ -416,13 +416,21 @@ def test_a_base_url_must_be_http_or_https(tmp_path: Path, base: str) -> None:
 
 @pytest.mark.parametrize("where", [".", "issues", "issues/001", "issues/001/papers", "..",
                                    "issues/001/out"])
-def test_an_output_among_the_inputs_is_refused(tmp_path: Path, where: str) -> None:
+def test_an_output_among_the_inputs_is_refused(tmp_path: Path, where: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsletter.publish import output as site_output
+
     pub = small_site(tmp_path / "pub", (1,))
-    before = site_files(tmp_path)
+    before, folders = site_files(tmp_path), sorted(tmp_path.rglob("*"))
+    made: list[str] = []  # not even for a moment, which a kill would make for ever
+    monkeypatch.setattr(site_output, "_make_folder", lambda folder, *a, **k: made.append(
+        folder))
     result = build(pub, "--output", pub / where)
+    assert made == []
     assert result.exit_code == 2, result.output
     one_line_error(result)
     assert site_files(tmp_path) == before
+    assert sorted(tmp_path.rglob("*")) == folders
 
 
 def test_an_output_inside_the_publication_is_fine(tmp_path: Path) -> None:
@@ -869,15 +877,21 @@ def test_a_child_that_outlives_its_build_does_not_hold_the_lock(tmp_path: Path) 
     output = tmp_path / "public"
     output.mkdir()
     ready, started = os.pipe()
-    with build_lock(output):
-        child = os.fork()
-        if child == 0:  # pragma: no cover - the child, alive once fork() has returned
-            os.write(started, b"!")
-            time.sleep(60)
-            os._exit(0)
+    child = -1
+    try:
+        with build_lock(output):
+            child = os.fork()  # the child leaves the block too: it must neither fail nor undo
+    except BaseException:
+        if child == 0:  # pragma: no cover - the child, which must not go on as pytest
+            os._exit(1)
+        raise
+    if child == 0:  # pragma: no cover - the child
+        os.write(started, b"!")
+        time.sleep(60)
+        os._exit(0)
+    os.close(started)
     assert os.read(ready, 1) == b"!"
     os.close(ready)
-    os.close(started)
     try:
         with build_lock(output):  # the build that held it is over; its child lives on
             pass
@@ -935,3 +949,112 @@ def test_a_list_of_files_that_cannot_be_written_does_not_deny_the_new_site(
     assert again.exit_code == 0, again.output
     listed = json.loads((output / MANIFEST).read_text("utf-8"))["files"]
     assert set(listed) == set(site_files(output)) - {MANIFEST}
+
+
+_HOLDER = """
+import sys, time
+from pathlib import Path
+from newsletter.errors import UsageError
+from newsletter.publish.output import build_lock
+try:
+    with build_lock(Path(sys.argv[1])):
+        print("locked", flush=True)
+        time.sleep(60)
+except UsageError:
+    print("refused", flush=True)
+"""
+
+
+def _holder(output: Path) -> subprocess.Popen[str]:
+    """Another build, in a process of its own, that takes the lock and keeps it."""
+    held = subprocess.Popen([sys.executable, "-c", _HOLDER, str(output)], cwd=REPO,
+                            stdout=subprocess.PIPE, text=True)
+    assert held.stdout is not None and held.stdout.readline() == "locked\n"
+    return held
+
+
+def test_a_build_refused_leaves_the_folder_it_made_to_the_one_that_locked_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two builds start at once into a missing folder: this one makes it, the other locks
+    it first. Removing it on the way out would leave the other locking nothing, and a
+    third build could start beside it."""
+    from newsletter.errors import UsageError
+    from newsletter.publish import output as site_output
+
+    output = tmp_path / "public"
+    make = site_output._make_missing
+    others: list[subprocess.Popen[str]] = []
+
+    def made_then_locked_by_another(real: str, made: list[str]) -> None:
+        make(real, made)
+        if not others:
+            others.append(_holder(output))
+
+    monkeypatch.setattr(site_output, "_make_missing", made_then_locked_by_another)
+    try:
+        with pytest.raises(UsageError, match="another build"), site_output.build_lock(output):
+            pass
+        monkeypatch.undo()
+        assert output.is_dir()
+        with pytest.raises(UsageError, match="another build"), site_output.build_lock(output):
+            pass  # a third build, while the other one holds it
+    finally:
+        for other in others:
+            other.kill()
+            other.wait()
+
+
+def test_a_folder_removed_before_it_is_locked_is_made_again_and_locked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsletter.errors import UsageError
+    from newsletter.publish import output as site_output
+
+    output = tmp_path / "public"
+    make = site_output._make_missing
+    removed: list[str] = []
+
+    def made_then_removed_once(real: str, made: list[str]) -> None:
+        make(real, made)
+        if not removed:  # as by a build that failed and removed what it had made
+            removed.append(real)
+            os.rmdir(real)
+
+    monkeypatch.setattr(site_output, "_make_missing", made_then_removed_once)
+    with site_output.build_lock(output):
+        monkeypatch.undo()
+        with pytest.raises(UsageError, match="another build"), site_output.build_lock(output):
+            pass
+    assert removed and not output.exists()  # made for the lock, and empty: removed
+
+
+def test_ctrl_c_while_a_best_effort_cache_fails_to_be_written_still_stops(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The site's cache is written 'best effort' (a cache that cannot be kept only makes
+    the next build slower): a Ctrl-C held while its copy was made must not be lost with
+    the error that is then swallowed."""
+    import errno
+    import signal
+    import tempfile
+
+    from newsletter.publish.site import _write_cache
+
+    def ctrl_c_then_full_disk(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        signal.raise_signal(signal.SIGINT)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", ctrl_c_then_full_disk)
+    with pytest.raises(KeyboardInterrupt):
+        _write_cache(tmp_path / "cache.json", "key", {})
+
+
+def test_a_folder_where_the_list_of_files_goes_refuses_the_build_first(
+        tmp_path: Path) -> None:
+    pub, output, before = _site_of_eight(tmp_path)
+    (output / MANIFEST).unlink()
+    (output / MANIFEST).mkdir()
+    result = build(pub, "--output", output)
+    assert result.exit_code == 2
+    assert one_line_error(result) == (f"newsletter: error: {output / MANIFEST}: is not a "
+                                      "regular file; not replacing it")
+    del before[MANIFEST]
+    assert site_files(output) == before  # nothing written, as the message implies

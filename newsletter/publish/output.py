@@ -94,27 +94,27 @@ def build_lock(output: Path) -> Iterator[None]:
     UsageError, instead of the two interleaving their writes and removals. A script that
     uploads the folder may hold it too, so that no build changes the site mid-upload.
 
-    The lock is flock(2) on the output folder itself, which is made for it when missing
-    (and removed again if it is still empty at the end): every build into the folder
-    meets it, whoever runs it and whatever their environment, and it ends with the
-    process that held it, however that ends. Where there is no flock (Windows), or the
-    file system has no locks, or the output is not a folder (which the build then
-    refuses), there is no lock."""
+    The lock is flock(2) on the output folder itself, which is made for it when missing:
+    every build into the folder meets it, whoever runs it and whatever their environment,
+    and it ends with the process that held it, however that ends. The folders made are
+    removed again, if still empty, by the build that held the lock and before it lets go
+    (a build that was refused leaves them to the one that holds them). Where there is no
+    flock (Windows), or the file system has no locks, or the output is not a folder
+    (which the build then refuses), there is no lock."""
+    owner = os.getpid()
     real = os.path.realpath(output)
     made: list[str] = []
+    fd = _locked_folder(output, real, made)
     try:
-        _make_missing(real, made)
-        fd = _locked_folder(output, real)
-        try:
-            yield
-        finally:
+        yield
+    finally:
+        if os.getpid() == owner:  # not in a child forked meanwhile: the parent's to undo
+            for folder in reversed(made):
+                with contextlib.suppress(OSError):  # the build wrote into it: kept
+                    os.rmdir(folder)
             if fd is not None:
                 _HELD_LOCKS.discard(fd)
                 os.close(fd)
-    finally:
-        for folder in reversed(made):
-            with contextlib.suppress(OSError):  # the build wrote into it: kept
-                os.rmdir(folder)
 
 
 def _make_missing(real: str, made: list[str]) -> None:
@@ -128,17 +128,20 @@ def _make_missing(real: str, made: list[str]) -> None:
         _make_folder(folder, made, exist_ok=True)
 
 
-def _locked_folder(output: Path, real: str) -> int | None:
-    """An open descriptor of the folder ``real``, flocked; None where it cannot be."""
+def _locked_folder(output: Path, real: str, made: list[str]) -> int | None:
+    """An open descriptor of the folder ``real`` (made when missing, and added to
+    ``made``), flocked; None where there can be no lock."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         return None
-
     for _ in range(3):
+        _make_missing(real, made)
         try:
             fd = os.open(real, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0)
                          | getattr(os, "O_CLOEXEC", 0))
+        except FileNotFoundError:
+            continue  # removed since it was made or seen: made again
         except OSError:
             return None  # not a folder (or a link put there since): the build refuses it
         try:
@@ -194,7 +197,15 @@ class OutputDir:
             if _inside(self.real, where) or _inside(where, self.real):
                 raise UsageError(f"{path}: is in or holds {folder}, which the site is built "
                                  "from; write the site to a folder of its own, e.g. public/")
-        self._manifest = self._read_manifest() if status is not None else {}
+        self._manifest: dict[str, str] = {}
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[OutputDir]:
+        """The folder locked for this build (``build_lock``), and what the last build
+        wrote there read, as it is once no other build can be writing it."""
+        with build_lock(self.path):
+            self._manifest = self._read_manifest()
+            yield self
 
     # ------------------------------------------------------------------ paths inside it
 
@@ -280,7 +291,7 @@ class OutputDir:
         same: list[str] = list(kept)
         # Every name is looked at before the first write, so that a link or a folder in
         # the way refuses the build with nothing written, not half of it.
-        for name in sorted(files):
+        for name in [*sorted(files), MANIFEST]:
             where = self._walk(name, make=False)
             if where is not None:
                 self._regular(where)

@@ -576,19 +576,6 @@ def build_site(root: Path, output: Path, *, drafts: bool = False, base_url: str 
     ``jobs`` processes render the issues the cache cannot answer, when there are enough.
     One build at a time writes into one output folder (see ``output.build_lock``).
     """
-    from newsletter.publish.output import build_lock
-
-    with build_lock(output):
-        return _build_site(root, output, drafts=drafts, base_url=base_url,
-                           feed_items=feed_items, jobs=jobs, progress=progress)
-
-
-def _build_site(root: Path, output: Path, *, drafts: bool, base_url: str | None,
-                feed_items: int, jobs: int, progress: Callable[[int, int], None] | None
-                ) -> SiteResult:
-    from newsletter.entries.problems import has_errors, sort_problems
-    from newsletter.entries.tomlfile import read_toml
-    from newsletter.processes import spread
     from newsletter.publish.output import OutputDir
 
     publications = Publications()
@@ -598,6 +585,17 @@ def _build_site(root: Path, output: Path, *, drafts: bool, base_url: str | None,
     protected += [own for folder in issue_dirs
                   for own in templates_of(publications.find(folder))]
     out = OutputDir(output, sources=[site.publication_file.parent, root], protected=protected)
+    with out.locked():
+        return _build_into(out, site, issue_dirs, publications, drafts=drafts,
+                           feed_items=feed_items, jobs=jobs, progress=progress)
+
+
+def _build_into(out: OutputDir, site: _Site, issue_dirs: list[Path],
+                publications: Publications, *, drafts: bool, feed_items: int, jobs: int,
+                progress: Callable[[int, int], None] | None) -> SiteResult:
+    from newsletter.entries.problems import has_errors, sort_problems
+    from newsletter.entries.tomlfile import read_toml
+    from newsletter.processes import spread
 
     site_key = hashlib.sha256("\0".join(
         [_builtin_fingerprint(), site.base_url, site.name, site.language]).encode()).hexdigest()

@@ -39,8 +39,10 @@ def interrupts_held(written: str | None = None) -> Iterator[None]:
     """Ctrl-C (SIGINT) waits for the block to end, then is delivered as the handler in
     place before would have had it: the default one raises InterruptedAfterWriting(
     ``written``), or KeyboardInterrupt without ``written``; SIG_DFL ends the process; a
-    handler of the caller's is called; an ignored one stays ignored. Nothing is delivered
-    when the block raised. A block that ends is remembered by ``written``. Where signals
+    handler of the caller's is called; an ignored one stays ignored. When the block
+    raises, its error goes on, and a Ctrl-C held is delivered first only without
+    ``written`` (a change that failed half-way says so itself). A block that ends is
+    remembered by ``written``. Where signals
     cannot be handled (a thread other than the main one), the block runs as it is."""
     previous: Any = None
     if threading.current_thread() is threading.main_thread():
@@ -58,8 +60,15 @@ def interrupts_held(written: str | None = None) -> Iterator[None]:
     signal.signal(signal.SIGINT, hold)
     try:
         yield
-    finally:
+    except BaseException:
         signal.signal(signal.SIGINT, previous)
+        # Nothing was put in place (no ``written``): the Ctrl-C still arrives, over the
+        # error, rather than be lost to a caller that carries on past it (a cache that
+        # could not be written only means a slower next run).
+        if caught and written is None:
+            _deliver(previous, None)
+        raise
+    signal.signal(signal.SIGINT, previous)
     if written is not None:
         _written.append(written)
     if caught:
