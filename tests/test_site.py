@@ -418,14 +418,19 @@ def test_a_base_url_must_be_http_or_https(tmp_path: Path, base: str) -> None:
                                    "issues/001/out"])
 def test_an_output_among_the_inputs_is_refused(tmp_path: Path, where: str,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from newsletter.publish import output as site_output
-
     pub = small_site(tmp_path / "pub", (1,))
     before, folders = site_files(tmp_path), sorted(tmp_path.rglob("*"))
     made: list[str] = []  # not even for a moment, which a kill would make for ever
-    monkeypatch.setattr(site_output, "_make_folder", lambda folder, *a, **k: made.append(
-        folder))
+    mkdir = os.mkdir
+
+    def watched(folder: Any, *args: Any, **kwargs: Any) -> None:
+        if Path(folder).is_relative_to(tmp_path):
+            made.append(os.fspath(folder))
+        mkdir(folder, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", watched)
     result = build(pub, "--output", pub / where)
+    monkeypatch.undo()
     assert made == []
     assert result.exit_code == 2, result.output
     one_line_error(result)
@@ -687,9 +692,19 @@ def _site_of_eight(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
     return pub, output, before
 
 
+def _the_build_fails_and_changes_nothing(pub: Path, output: Path, before: dict[str, bytes],
+                                         error: type[BaseException], match: str | None
+                                         ) -> None:
+    from newsletter.publish.site import build_site
+
+    with pytest.raises(error, match=match):
+        build_site(pub, output, jobs=2)
+    assert site_files(output) == before
+    _no_copy_is_left(output)
+
+
 def test_a_worker_that_crashes_leaves_the_site_as_it_was(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from newsletter.publish.site import build_site
     from newsletter.render import document
 
     pub, output, before = _site_of_eight(tmp_path)
@@ -701,15 +716,11 @@ def test_a_worker_that_crashes_leaves_the_site_as_it_was(
         return render(loaded, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(document, "render_document", crash_on_seven)  # forked: theirs too
-    with pytest.raises(RuntimeError, match="a bug"):
-        build_site(pub, output, jobs=2)
-    assert site_files(output) == before
-    _no_copy_is_left(output)
+    _the_build_fails_and_changes_nothing(pub, output, before, RuntimeError, "a bug")
 
 
 def test_ctrl_c_while_the_copies_reach_the_disk_changes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from newsletter.publish.site import build_site
     from newsletter.write import atomic
 
     if atomic._filesystem_sync() is None:
@@ -720,16 +731,12 @@ def test_ctrl_c_while_the_copies_reach_the_disk_changes_nothing(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(atomic, "_sync_filesystems", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        build_site(pub, output, jobs=2)
-    assert site_files(output) == before
-    _no_copy_is_left(output)
+    _the_build_fails_and_changes_nothing(pub, output, before, KeyboardInterrupt, None)
 
 
 def test_a_site_file_that_cannot_be_written_leaves_no_copy_of_the_others(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from newsletter.errors import WriteError
-    from newsletter.publish.site import build_site
     from newsletter.write import atomic
 
     pub, output, before = _site_of_eight(tmp_path)
@@ -741,10 +748,7 @@ def test_a_site_file_that_cannot_be_written_leaves_no_copy_of_the_others(
         return copy(path, *args, **kwargs)
 
     monkeypatch.setattr(atomic, "_temp_copy", full_disk)
-    with pytest.raises(WriteError, match="File too large"):
-        build_site(pub, output, jobs=2)
-    assert site_files(output) == before
-    _no_copy_is_left(output)
+    _the_build_fails_and_changes_nothing(pub, output, before, WriteError, "File too large")
 
 
 def test_a_first_build_that_cannot_commit_leaves_no_folder(
@@ -1058,3 +1062,33 @@ def test_a_folder_where_the_list_of_files_goes_refuses_the_build_first(
                                       "regular file; not replacing it")
     del before[MANIFEST]
     assert site_files(output) == before  # nothing written, as the message implies
+
+
+def test_a_folder_replaced_under_every_lock_taken_refuses_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pub = small_site(tmp_path / "pub")
+    output = tmp_path / "public"
+    monkeypatch.setattr(os.path, "samestat", lambda *args: False)  # replaced each time
+    result = build(pub, "--output", output)
+    monkeypatch.undo()
+    assert result.exit_code == 2
+    assert one_line_error(result) == (
+        f"newsletter: error: {output}: the folder keeps being replaced while this build "
+        "starts; run it again when nothing else writes there")
+    assert not output.exists()
+
+
+def test_a_file_system_without_locks_still_builds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import fcntl
+
+    pub = small_site(tmp_path / "pub")
+
+    def no_locks(*args: Any) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")  # NFS without lockd, say
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    output = built(pub, tmp_path / "public")
+    monkeypatch.undo()
+    assert (output / "issues" / "3" / "index.html").is_file()

@@ -26,8 +26,8 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from newsletter.errors import InterruptedAfterWriting, UsageError, WriteError
-from newsletter.write.atomic import replace_files, write_atomic
+from newsletter.errors import UsageError, WriteError
+from newsletter.write.atomic import make_folders, remove_folders, replace_files, write_atomic
 from newsletter.write.remove import NotRemoved, remove_empty_folders, remove_file
 
 MANIFEST = ".newsletter-site.json"
@@ -55,14 +55,11 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def _make_folder(folder: str, made: list[str] | None, *, exist_ok: bool = False) -> None:
-    """Make ``folder`` and add it to ``made`` (with ``exist_ok``, one made meanwhile by
-    someone else is neither an error nor ours)."""
+def _make_folder(folder: str, made: list[str] | None) -> None:
+    """Make ``folder`` inside the output folder and add it to ``made``."""
     try:
         os.mkdir(folder)
     except FileExistsError:
-        if exist_ok:
-            return
         raise WriteError(f"{folder}: cannot create the folder: it appeared meanwhile") from None
     except OSError as exc:
         raise WriteError(f"{folder}: cannot create the folder: {exc.strerror or exc}") from exc
@@ -109,23 +106,16 @@ def build_lock(output: Path) -> Iterator[None]:
         yield
     finally:
         if os.getpid() == owner:  # not in a child forked meanwhile: the parent's to undo
-            for folder in reversed(made):
-                with contextlib.suppress(OSError):  # the build wrote into it: kept
-                    os.rmdir(folder)
+            remove_folders(made)  # those the build wrote into are kept
             if fd is not None:
                 _HELD_LOCKS.discard(fd)
                 os.close(fd)
 
 
 def _make_missing(real: str, made: list[str]) -> None:
-    """Make the folder ``real`` and those above it that are missing, outermost first."""
-    missing = []
-    current = real
-    while not os.path.lexists(current) and current != os.path.dirname(current):
-        missing.append(current)
-        current = os.path.dirname(current)
-    for folder in reversed(missing):
-        _make_folder(folder, made, exist_ok=True)
+    """Make the folder ``real`` and those above it that are missing, adding them to
+    ``made``, outermost first."""
+    made.extend(map(os.fspath, make_folders(Path(real))))
 
 
 def _locked_folder(output: Path, real: str, made: list[str]) -> int | None:
@@ -163,6 +153,7 @@ def _locked_folder(output: Path, real: str, made: list[str]) -> int | None:
             _HELD_LOCKS.add(fd)
             return fd
         os.close(fd)
+    remove_folders(made)  # this build locked none of them
     raise UsageError(f"{output}: the folder keeps being replaced while this build starts; "
                      "run it again when nothing else writes there")
 
@@ -216,13 +207,7 @@ class OutputDir:
         parts = name.split("/")
         current = self.real
         if make and not os.path.lexists(current):
-            missing = []
-            while not os.path.lexists(current) and current != os.path.dirname(current):
-                missing.append(current)
-                current = os.path.dirname(current)
-            for folder in reversed(missing):
-                _make_folder(folder, made, exist_ok=True)
-            current = self.real
+            _make_missing(current, made if made is not None else [])
         for part in parts[:-1]:
             current = os.path.join(current, part)
             try:
@@ -328,26 +313,13 @@ class OutputDir:
                             continue
                 changed.append((where, data))
                 written.append(name)
-        except BaseException:
-            self._remove_made(made)
-            raise
-        try:
             replace_files([(Path(where), data) for where, data in changed], then=finish,
                           written=f"{self.path} was written in full first")
-        except InterruptedAfterWriting:
-            raise
         except BaseException:
-            # Nothing was replaced (or a rename failed, and its folder is not empty).
-            self._remove_made(made)
+            # A folder made for this build goes again when nothing was put into it.
+            remove_folders(made)
             raise
         return written, sorted(same), removed
-
-    @staticmethod
-    def _remove_made(made: list[str]) -> None:
-        """The folders made for a build that failed go again, innermost first."""
-        for folder in reversed(made):
-            with contextlib.suppress(OSError):
-                os.rmdir(folder)
 
     def _write_manifest(self, files: dict[str, str]) -> None:
         manifest = {"kind": _MANIFEST_KIND, "format": _MANIFEST_FORMAT,

@@ -233,31 +233,35 @@ def _replaced_file(path: Path, status: os.stat_result | None) -> Path:
     return resolved
 
 
-def _make_parents(path: Path) -> list[Path]:
-    """Create the missing folders above ``path``; the ones made, outermost first."""
+def make_folders(folder: Path) -> list[Path]:
+    """Create ``folder`` and the missing folders above it (one made meanwhile by someone
+    else is neither an error nor ours); the ones made, outermost first. When one cannot
+    be made, those made are removed again."""
     missing = []
-    parent = path.parent
-    while not os.path.lexists(parent) and parent != parent.parent:
-        missing.append(parent)
-        parent = parent.parent
+    current = folder
+    while not os.path.lexists(current) and current != current.parent:
+        missing.append(current)
+        current = current.parent
     made: list[Path] = []
-    for folder in reversed(missing):
+    for each in reversed(missing):
         try:
-            folder.mkdir()
+            each.mkdir()
         except FileExistsError:  # made by someone else meanwhile
             continue
         except OSError as exc:
-            _remove_folders(made)
-            raise WriteError(f"{folder}: cannot create the folder: "
+            remove_folders(made)
+            raise WriteError(f"{each}: cannot create the folder: "
                              f"{exc.strerror or exc}") from exc
-        made.append(folder)
+        made.append(each)
     return made
 
 
-def _remove_folders(made: list[Path]) -> None:
+def remove_folders(made: Sequence[str | os.PathLike[str]]) -> None:
+    """Remove the folders ``made`` (outermost first) that are still empty, innermost
+    first: undoing ``make_folders`` when what was to go into them did not."""
     for folder in reversed(made):
         with contextlib.suppress(OSError):  # not empty: someone else wrote there
-            folder.rmdir()
+            os.rmdir(folder)
 
 
 def write_atomic(path: Path, text: str | bytes, *, make_parents: bool = False) -> None:
@@ -282,7 +286,7 @@ def write_atomic(path: Path, text: str | bytes, *, make_parents: bool = False) -
     if target != path and not target.parent.is_dir():
         # A dangling link does not get folders made for it wherever it points.
         raise WriteError(f"{path}: is a link to {target}, in a folder that does not exist")
-    made = _make_parents(target) if make_parents else []
+    made = make_folders(target.parent) if make_parents else []
     try:
         temp = _temp_copy(target, data)
         try:
@@ -291,7 +295,7 @@ def write_atomic(path: Path, text: str | bytes, *, make_parents: bool = False) -
             temp.unlink(missing_ok=True)
             raise WriteError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     except BaseException:
-        _remove_folders(made)
+        remove_folders(made)
         raise
     sync_directory(target.parent)
 

@@ -42,8 +42,8 @@ def interrupts_held(written: str | None = None) -> Iterator[None]:
     handler of the caller's is called; an ignored one stays ignored. When the block
     raises, its error goes on, and a Ctrl-C held is delivered first only without
     ``written`` (a change that failed half-way says so itself). A block that ends is
-    remembered by ``written``. Where signals
-    cannot be handled (a thread other than the main one), the block runs as it is."""
+    remembered by ``written``. Where signals cannot be handled (a thread other than the
+    main one), the block runs as it is."""
     previous: Any = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.getsignal(signal.SIGINT)
